@@ -1,0 +1,144 @@
+"""The domain model: SQL is the system of record. Everything else (index, caches) is derived."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (JSON, BigInteger, Date, DateTime, Float, ForeignKey, Index, Integer, String,
+                        Text, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from .ids import new_id
+from .vocab import DEFAULT_CLASSIFICATION, ItemState, StageState
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Collection(Base):
+    """A named group of items as an archive receives them (a donor, a project, a batch)."""
+    __tablename__ = "collection"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class EvidenceItem(Base):
+    """One original, identified by the SHA-256 of the exact bytes received.
+
+    The same bytes received twice are one item (and one blob) with two receipt events in the audit chain.
+    """
+    __tablename__ = "evidence_item"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    filename: Mapped[str] = mapped_column(String(1024))
+    media_type: Mapped[str] = mapped_column(String(200), default="application/octet-stream")
+    size: Mapped[int] = mapped_column(BigInteger)
+    page_count: Mapped[int | None] = mapped_column(Integer)
+    languages: Mapped[list[str]] = mapped_column(default=list)
+    doc_type: Mapped[str] = mapped_column(String(40), default="other")
+    title: Mapped[str] = mapped_column(String(1000), default="")
+    doc_date_start: Mapped[dt.date | None] = mapped_column(Date)
+    doc_date_end: Mapped[dt.date | None] = mapped_column(Date)
+    doc_date_precision: Mapped[str | None] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(1000), default="")
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    collection_id: Mapped[str | None] = mapped_column(ForeignKey("collection.id"))
+    classification: Mapped[str] = mapped_column(String(20), default=DEFAULT_CLASSIFICATION.value)
+    consent_ref: Mapped[str] = mapped_column(String(200), default="")
+    flags: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    redaction_state: Mapped[str] = mapped_column(String(20), default="none")
+    derived_from_id: Mapped[str | None] = mapped_column(ForeignKey("evidence_item.id"))
+    #: what extraction learnt about the file (encoding, PDF producer, e-mail headers …)
+    properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(20), default=ItemState.received.value)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    collection: Mapped[Collection | None] = relationship()
+    pages: Mapped[list["Page"]] = relationship(back_populates="item", order_by="Page.number",
+                                               cascade="all, delete-orphan")
+    stage_runs: Mapped[list["StageRun"]] = relationship(back_populates="item", cascade="all, delete-orphan")
+
+    __table_args__ = (Index("ix_item_state", "state"), Index("ix_item_collection", "collection_id"),
+                      Index("ix_item_doc_type", "doc_type"))
+
+
+class ItemLink(Base):
+    """A relation between two items: an e-mail and its attachment, a ZIP and a member."""
+    __tablename__ = "item_link"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    parent_id: Mapped[str] = mapped_column(ForeignKey("evidence_item.id"))
+    child_id: Mapped[str] = mapped_column(ForeignKey("evidence_item.id"))
+    relation: Mapped[str] = mapped_column(String(40))  # attachment, member
+    name: Mapped[str] = mapped_column(String(1024), default="")  # the child's name inside the parent
+    __table_args__ = (UniqueConstraint("parent_id", "child_id", "relation", name="uq_item_link"),)
+
+
+class Page(Base):
+    __tablename__ = "page"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    item_id: Mapped[str] = mapped_column(ForeignKey("evidence_item.id", ondelete="CASCADE"))
+    number: Mapped[int]  # 1-based, as in the file, so citations match the paper
+    text: Mapped[str] = mapped_column(Text, default="")
+    ocr_confidence: Mapped[float | None] = mapped_column(Float)
+    item: Mapped[EvidenceItem] = relationship(back_populates="pages")
+    __table_args__ = (UniqueConstraint("item_id", "number", name="uq_page_item_number"),)
+
+
+class StageRun(Base):
+    """One pipeline stage for one original. Keyed by (sha256, stage, version): a rerun is a no-op."""
+    __tablename__ = "stage_run"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    item_id: Mapped[str] = mapped_column(ForeignKey("evidence_item.id", ondelete="CASCADE"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(40))
+    version: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20), default=StageState.pending.value)
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str] = mapped_column(String(200), default="")
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    item: Mapped[EvidenceItem] = relationship(back_populates="stage_runs")
+    __table_args__ = (UniqueConstraint("sha256", "stage", "version", name="uq_stage_run"),
+                      Index("ix_stage_run_state", "state"))
+
+
+class Outbox(Base):
+    """Work promised in the same transaction as the data it is about; delivered after commit.
+
+    A crash between the commit and the delivery loses nothing: undelivered rows are delivered on restart.
+    """
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(40))  # "stage", "index"
+    key: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (Index("ix_outbox_pending", "topic", "delivered_at"),)
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained custody and audit log. See ``archive_schema.audit``."""
+    __tablename__ = "audit_event"
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                     autoincrement=False)
+    id: Mapped[str] = mapped_column(String(36), unique=True, default=new_id)
+    at: Mapped[str] = mapped_column(String(40))  # ISO 8601 UTC, hashed as stored
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(80))
+    object_type: Mapped[str] = mapped_column(String(40), default="")
+    object_id: Mapped[str] = mapped_column(String(200), default="")
+    outcome: Mapped[str] = mapped_column(String(20), default="ok")
+    details: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON, hashed as stored
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (Index("ix_audit_object", "object_type", "object_id"), Index("ix_audit_action", "action"))

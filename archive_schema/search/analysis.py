@@ -1,0 +1,188 @@
+"""Search linguistics: tokens, lemmas and cross-script name keys for uk, ru and en.
+
+Both backends index what this module computes, so the embedded index and Elasticsearch agree exactly.
+Every word position of a page yields exactly one token in each of two parallel streams:
+
+* ``terms``: the lemma (Ukrainian/Russian via pymorphy3) or English Snowball stem, lowercased;
+* ``keys``: :func:`name_key` of that lemma, a script-independent consonant skeleton so that
+  ``Коваленко``, ``Коваленка``, ``Kovalenko`` and ``Kowalenko`` share one key.
+
+One token per position keeps phrases exact on both engines. A query word is expanded to every lemma
+its dictionaries allow (:func:`query_forms`), which always contains the one a page chose for the same
+surface form, so a page never misses a query for the very word it contains.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pymorphy3
+import Stemmer
+
+#: a word: letters/digits, with inner apostrophes (Ukrainian м'ясо, English Kovalenko's)
+WORD_RE = re.compile(r"[^\W_]+(?:['’ʼ`][^\W_]+)*")
+APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'", "ё": "е", "Ё": "Е"})
+CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
+UKRAINIAN_ONLY = frozenset("іїєґ")
+RUSSIAN_ONLY = frozenset("ыэъё")
+#: Latin letters OCR and typists put into Cyrillic words ("Kовaленко")
+HOMOGLYPHS = str.maketrans("aceiopxyk", "асеіорхук")
+#: "No. 2", "№ 2", "nr 2": the number sign is dropped before a number so "SIZO No. 2" = "СІЗО №2"
+NUMBER_SIGNS = frozenset({"no", "nr", "n", "номер", "н"})
+
+_morph_lock = threading.Lock()
+_morphs: dict[str, pymorphy3.MorphAnalyzer] = {}
+_english = Stemmer.Stemmer("english")
+
+
+def _morph(lang: str) -> pymorphy3.MorphAnalyzer:
+    with _morph_lock:
+        if lang not in _morphs:
+            _morphs[lang] = pymorphy3.MorphAnalyzer(lang=lang)
+        return _morphs[lang]
+
+
+@dataclass(frozen=True)
+class Token:
+    """One word of a text: its span in the original, its lemma and its name key."""
+
+    start: int
+    end: int
+    lemma: str
+    key: str
+
+
+def _skipped(words: list[str], i: int) -> bool:
+    return words[i] in NUMBER_SIGNS and i + 1 < len(words) and words[i + 1].isdigit()
+
+
+def tokenize(text: str, language: str | None = None) -> list[Token]:
+    """Split text into words and analyse each (one token per word position), keeping spans."""
+    matches = list(WORD_RE.finditer(text))
+    words = [m.group().lower() for m in matches]
+    tokens = []
+    for i, match in enumerate(matches):
+        if not _skipped(words, i):
+            tokens.append(Token(match.start(), match.end(), *analyse_word(words[i], language)))
+    return tokens
+
+
+def analyse_text(text: str, language: str | None = None) -> tuple[str, str]:
+    """The two whitespace-joined token streams (terms, keys) an index stores for a text."""
+    words = [m.group().lower() for m in WORD_RE.finditer(text)]
+    pairs = [analyse_word(w, language) for i, w in enumerate(words) if not _skipped(words, i)]
+    return " ".join(p[0] for p in pairs), " ".join(p[1] for p in pairs)
+
+
+def _cyrillic_lang(word: str, hint: str | None) -> list[str]:
+    """The dictionaries that may own a Cyrillic word, most likely first."""
+    letters = set(word)
+    if letters & UKRAINIAN_ONLY:
+        return ["uk"]
+    if letters & RUSSIAN_ONLY:
+        return ["ru"]
+    return ["ru", "uk"] if hint == "ru" else ["uk", "ru"]
+
+
+def _normalise_word(word: str) -> str:
+    word = word.translate(APOSTROPHES)
+    if CYRILLIC_RE.search(word) and not word.isascii():
+        word = word.translate(HOMOGLYPHS)
+    return word
+
+
+@lru_cache(maxsize=500_000)
+def analyse_word(word: str, language: str | None = None) -> tuple[str, str]:
+    """(lemma, name key) a page stores for one lowercased word."""
+    word = _normalise_word(word)
+    if word.isdigit():
+        return word, word
+    if CYRILLIC_RE.search(word):
+        langs = _cyrillic_lang(word, language)
+        owner = next((lang for lang in langs if _morph(lang).word_is_known(word)), langs[0])
+        lemma = _morph(owner).parse(word)[0].normal_form.translate(APOSTROPHES)
+        return lemma, _word_key(lemma)
+    if word.endswith("'s"):
+        word = word[:-2]
+    return _english.stemWord(word), _word_key(word)
+
+
+@lru_cache(maxsize=100_000)
+def query_forms(word: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Every lemma and name key a query word may match, whatever the language of the page."""
+    word = _normalise_word(word.lower())
+    if word.isdigit():
+        return frozenset({word}), frozenset({word})
+    lemmas = {analyse_word(word, lang)[0] for lang in ("uk", "ru", "en")}
+    if CYRILLIC_RE.search(word):
+        langs = _cyrillic_lang(word, None)
+        known = [lang for lang in langs if _morph(lang).word_is_known(word)] or langs
+        for lang in known:
+            lemmas.update(p.normal_form.translate(APOSTROPHES) for p in _morph(lang).parse(word))
+    keys = {name_key(lemma) for lemma in lemmas} | {name_key(word)}
+    return frozenset(lemmas), frozenset(k for k in keys if k)
+
+
+# --- transliteration key ------------------------------------------------------------------------
+
+#: Cyrillic to one Latin spelling; every national system's variants are folded afterwards anyway
+CYRILLIC_TO_LATIN = {
+    "а": "a", "б": "b", "в": "v", "г": "h", "ґ": "g", "д": "d", "е": "e", "є": "ye", "ё": "yo",
+    "ж": "zh", "з": "z", "и": "i", "і": "i", "ї": "yi", "й": "y", "к": "k", "л": "l", "м": "m",
+    "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh",
+    "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
+    "я": "ya", "'": "",
+}
+_CYRILLIC_TABLE = str.maketrans(CYRILLIC_TO_LATIN)
+
+#: spellings of one sound across KMU 2010, GOST, BGN/PCGN, ICAO, Polish, German, Czech and French
+#: habits, longest first. Upper-case letters are sound classes, so they never clash with Latin input.
+LATIN_FOLDS = [
+    ("schtsch", "SC"), ("shtch", "SC"), ("shch", "SC"), ("szcz", "SC"), ("sch", "S"), ("tsch", "C"),
+    ("tch", "C"), ("zh", "Z"), ("zs", "Z"), ("ž", "Z"), ("ż", "Z"), ("ź", "Z"), ("sh", "S"),
+    ("sz", "S"), ("š", "S"), ("ś", "S"), ("ch", "C"), ("cz", "C"), ("č", "C"), ("ć", "C"),
+    ("kh", "H"), ("gh", "H"), ("h", "H"), ("g", "H"), ("ts", "T"), ("tz", "T"), ("ck", "k"),
+    ("c", "T"), ("x", "ks"), ("q", "k"), ("w", "v"), ("ph", "f"), ("ł", "l"),
+    ("a", "A"), ("o", "A"), ("e", "I"), ("i", "I"), ("y", "I"), ("j", "I"), ("u", "U"),
+]
+_FOLD_RE = re.compile("|".join(re.escape(src) for src, _ in LATIN_FOLDS))
+_FOLDS = dict(LATIN_FOLDS)
+_VOWEL_CLASSES = frozenset("AIU")
+
+
+@lru_cache(maxsize=200_000)
+def _word_key(word: str) -> str:
+    latin = word.lower().translate(APOSTROPHES).translate(_CYRILLIC_TABLE)
+    # keep č/š/ž for the folds, strip every other diacritic (ó, ü, é …)
+    latin = "".join(
+        ch if ch in "čšžżźśćł" else unicodedata.normalize("NFKD", ch)[0] for ch in latin
+    )
+    folded = _FOLD_RE.sub(lambda m: _FOLDS[m.group()], latin)
+    out: list[str] = []
+    seen_vowel = False
+    for ch in folded:
+        if ch in _VOWEL_CLASSES:
+            # only the first vowel survives: case endings, akanye and the Ukrainian i/o
+            # alternation (Харків/Харьков, Київ/Киев) live in the others
+            if seen_vowel:
+                continue
+            seen_vowel = True
+        elif not ch.isalnum():
+            continue
+        if out and out[-1] == ch:
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+def name_key(text: str) -> str:
+    """Script-independent key of a name: ``name_key("Коваленко") == name_key("Kowalenko")``.
+
+    Several words give several keys joined by a space, in order. Latin input may follow any common
+    romanisation of Ukrainian or Russian; Cyrillic input should be a lemma (nominative) for case
+    forms to meet, e.g. ``name_key("Харків") == name_key("Харьков") == name_key("Kharkiv")``.
+    """
+    return " ".join(filter(None, (_word_key(m.group()) for m in WORD_RE.finditer(text))))

@@ -1,0 +1,77 @@
+"""Settings: one typed line per environment variable, each with a working default.
+
+Read once at an edge (CLI, ``create_app``, the Celery worker) and passed down; never patched as a global.
+With nothing set, everything runs embedded on one machine under ``SVIDOK_HOME``.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Mapping
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    database_url: str
+    blob_url: str
+    broker_url: str
+    search_url: str
+    secret_key: str
+    master_key: str | None
+    #: files larger than this are refused at receipt (they are never half-stored)
+    max_file_size: int = 8 * 1024 * MiB
+    #: originals larger than this are stored but their text is not extracted (state ``failed``)
+    max_extract_size: int = 256 * MiB
+    #: a document with more pages than this is stored and marked ``failed``
+    max_pages: int = 20_000
+    #: a ZIP whose entries would expand to more than this is refused as a bomb
+    max_unpacked_size: int = 2048 * MiB
+    #: an entry whose uncompressed/compressed ratio is above this is a bomb
+    max_compression_ratio: int = 1000
+    max_zip_entries: int = 100_000
+    #: characters kept per stored page; longer pages are cut and the item is flagged
+    max_page_chars: int = 1_000_000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
+        home = Path(env.get("SVIDOK_HOME", "var")).expanduser().resolve()
+        return cls(
+            home=home,
+            database_url=env.get("SVIDOK_DATABASE_URL") or f"sqlite:///{home / 'svidok.db'}",
+            blob_url=env.get("SVIDOK_BLOB_URL") or f"file://{home / 'blobs'}",
+            broker_url=env.get("SVIDOK_BROKER_URL") or f"sqla+sqlite:///{home / 'broker.db'}",
+            search_url=env.get("SVIDOK_SEARCH_URL", ""),
+            secret_key=env.get("SVIDOK_SECRET_KEY") or "",
+            master_key=env.get("SVIDOK_MASTER_KEY") or None,
+            max_file_size=_int(env, "SVIDOK_MAX_FILE_SIZE", cls.max_file_size),
+            max_extract_size=_int(env, "SVIDOK_MAX_EXTRACT_SIZE", cls.max_extract_size),
+            max_pages=_int(env, "SVIDOK_MAX_PAGES", cls.max_pages),
+            max_unpacked_size=_int(env, "SVIDOK_MAX_UNPACKED_SIZE", cls.max_unpacked_size),
+        )
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+    @property
+    def broker_is_embedded(self) -> bool:
+        return self.broker_url.startswith(("sqla+sqlite", "filesystem"))
+
+    def ensure_home(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number of bytes/pages, not {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{name} must be positive")
+    return value

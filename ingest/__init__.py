@@ -1,0 +1,1 @@
+"""Files -> stored originals, pages and (later) entities and index entries."""
