@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 18:35:06.674797
+Create Date: 2026-11-23 18:37:53.222968
 """
 from alembic import op
 import sqlalchemy as sa
@@ -76,6 +76,7 @@ def upgrade() -> None:
     sa.Column('flags', sa.JSON(), nullable=False),
     sa.Column('redaction_state', sa.String(length=20), nullable=False),
     sa.Column('derived_from_id', sa.String(length=36), nullable=True),
+    sa.Column('properties', sa.JSON(), nullable=False),
     sa.Column('state', sa.String(length=20), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['collection_id'], ['collection.id'], ),
