@@ -103,11 +103,26 @@ def analyse_word(word: str, language: str | None = None) -> tuple[str, str]:
     if CYRILLIC_RE.search(word):
         langs = _cyrillic_lang(word, language)
         owner = next((lang for lang in langs if _morph(lang).word_is_known(word)), langs[0])
-        lemma = _morph(owner).parse(word)[0].normal_form.translate(APOSTROPHES)
+        lemma = _best_parse(_morph(owner).parse(word)).normal_form.translate(APOSTROPHES)
         return lemma, _word_key(lemma)
     if word.endswith("'s"):
         word = word[:-2]
     return _english.stemWord(word), _word_key(word)
+
+
+def _best_parse(parses: list) -> object:
+    """The parse a page stores: dictionary order, but place names before rare given/surnames.
+
+    The Ukrainian dictionary has no frequencies, so "Харкові" would otherwise become the surname
+    "Харко" and "Києві" the name "Кий".
+    """
+    def rank(parse) -> int:
+        grammemes = parse.tag.grammemes
+        if "Geox" in grammemes:
+            return 0
+        return 2 if grammemes & {"Name", "Surn", "Patr"} else 1
+
+    return min(parses, key=rank) if parses[0].score == parses[-1].score else parses[0]
 
 
 @lru_cache(maxsize=100_000)

@@ -1,0 +1,252 @@
+"""The embedded backend: a tantivy index on disk, no server needed.
+
+Layout: ``ROOT/CURRENT`` names the live generation directory ``ROOT/g-<time>``; ``rebuild`` writes a
+new generation and swaps CURRENT atomically (os.replace), so readers never see a half-built index.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import tantivy
+from tantivy import Occur
+from tantivy import Query as T
+
+from archive_schema.search.backend import (
+    STORED_FIELDS, Hit, facet_buckets, group_hits, item_hits,
+)
+from archive_schema.search.model import PageDoc, Results
+from archive_schema.search.plan import (
+    Bool, Clause, FuzzyToken, IntRange, MatchAll, MatchNone, PhraseTokens, PrefixToken, Terms, plan,
+)
+from archive_schema.search.query import ENTITY_LABELS, Query, SearchError
+
+SCHEMA_VERSION = "1"
+KEYWORDS = ("page_id", "item_id", "title", "collection", "doc_type", "language", "classification",
+            "month", *(f"facet_{label}" for label in ENTITY_LABELS))
+INTEGERS = ("item_hash", "page_number", "date_start", "date_end")
+FACET_FIELDS = {**{label: f"facet_{label}" for label in ENTITY_LABELS}, "doc_type": "doc_type",
+                "language": "language", "collection": "collection", "month": "month"}
+MONTH_BUCKETS = 1200  # a century of months: the histogram is never cut
+
+
+def build_schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    for name in KEYWORDS:
+        builder.add_text_field(name, stored=True, fast=True, tokenizer_name="raw")
+    for name in ("case_ids", "entity_ids"):
+        builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
+    for name in INTEGERS:
+        builder.add_integer_field(name, stored=True, indexed=True, fast=True)
+    # the token streams are analysed in Python (analysis.py): split on spaces only
+    builder.add_text_field("terms", tokenizer_name="whitespace", index_option="position")
+    builder.add_text_field("keys", tokenizer_name="whitespace", index_option="position")
+    builder.add_text_field("entity_terms", tokenizer_name="whitespace", index_option="freq")
+    builder.add_text_field("entity_keys", tokenizer_name="whitespace", index_option="freq")
+    builder.add_bytes_field("text", stored=True)
+    return builder.build()
+
+
+class EmbeddedBackend:
+    """SearchBackend on a tantivy index under root."""
+
+    def __init__(self, root: Path, *, writer_heap: int = 256_000_000, writer_threads: int = 0):
+        self.root = Path(root)
+        self.writer_heap = writer_heap
+        self.writer_threads = writer_threads
+        self.schema = build_schema()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._generation = self._current() or self._new_generation()
+        self._index = self._open(self._generation)
+
+    # --- generations -------------------------------------------------------------------------
+
+    def _current(self) -> str | None:
+        pointer = self.root / "CURRENT"
+        if not pointer.exists():
+            return None
+        name = pointer.read_text().strip()
+        return name if (self.root / name).is_dir() else None
+
+    def _new_generation(self) -> str:
+        name = f"g{SCHEMA_VERSION}-{time.time_ns()}"
+        (self.root / name).mkdir()
+        if self._current() is None:
+            self._point_to(name)
+        return name
+
+    def _point_to(self, name: str) -> None:
+        tmp = self.root / "CURRENT.tmp"
+        tmp.write_text(name)
+        os.replace(tmp, self.root / "CURRENT")
+
+    def _open(self, name: str) -> tantivy.Index:
+        return tantivy.Index(self.schema, path=str(self.root / name), reuse=True)
+
+    # --- writes ------------------------------------------------------------------------------
+
+    def _write(self, index: tantivy.Index, pages: Iterable[PageDoc], *, upsert: bool) -> int:
+        try:
+            writer = index.writer(self.writer_heap, self.writer_threads)
+        except ValueError as exc:
+            raise SearchError(f"the index is locked by another writer: {exc}") from exc
+        written = 0
+        for page in pages:
+            fields = page.fields()
+            fields["text"] = fields["text"].encode()
+            if upsert:
+                writer.delete_documents_by_term("page_id", page.page_id)
+            writer.add_document(tantivy.Document(**{k: v for k, v in fields.items() if v is not None}))
+            written += 1
+        writer.commit()
+        writer.wait_merging_threads()
+        return written
+
+    def index(self, pages: Iterable[PageDoc]) -> int:
+        written = self._write(self._index, pages, upsert=True)
+        self._index.reload()
+        return written
+
+    def delete(self, page_ids: Iterable[str] = (), item_id: str | None = None) -> None:
+        writer = self._index.writer(self.writer_heap, self.writer_threads)
+        for page_id in page_ids:
+            writer.delete_documents_by_term("page_id", page_id)
+        if item_id is not None:
+            writer.delete_documents_by_term("item_id", item_id)
+        writer.commit()
+        writer.wait_merging_threads()
+        self._index.reload()
+
+    def rebuild(self, pages: Iterable[PageDoc]) -> int:
+        old = self._generation
+        name = self._new_generation()
+        index = self._open(name)
+        written = self._write(index, pages, upsert=False)
+        self._point_to(name)
+        self._index, self._generation = index, name
+        self._index.reload()
+        shutil.rmtree(self.root / old)
+        return written
+
+    def clear(self) -> None:
+        self.rebuild(())
+
+    def refresh(self) -> None:
+        current = self._current()
+        if current and current != self._generation:
+            self._index, self._generation = self._open(current), current
+        self._index.reload()
+
+    def close(self) -> None:
+        del self._index
+
+    # --- reads -------------------------------------------------------------------------------
+
+    def count(self) -> int:
+        return self._index.searcher().num_docs
+
+    def ids(self) -> Iterator[str]:
+        searcher = self._index.searcher()
+        total = searcher.num_docs
+        if not total:
+            return
+        for _, address in searcher.search(T.all_query(), limit=total, count=False).hits:
+            yield searcher.doc(address)["page_id"][0]
+
+    def search(self, query: Query) -> Results:
+        started = time.perf_counter()
+        clause, highlights = plan(query)
+        compiled = self._compile(clause)
+        searcher = self._index.searcher()
+        if query.sort == "relevance":
+            result = searcher.search(compiled, limit=query.window, count=True)
+        else:
+            order = tantivy.Order.Asc if query.sort == "date" else tantivy.Order.Desc
+            result = searcher.search(compiled, limit=query.window, count=True,
+                                     order_by_field="date_start", order=order)
+        addresses = [address for _, address in result.hits]
+        item_keys = searcher.fast_field_values("item_hash", addresses) if addresses else []
+        hits = [Hit(i, key, float(score) if query.sort == "relevance" else 0.0)
+                for i, ((score, _), key) in enumerate(zip(result.hits, item_keys))]
+        groups = group_hits(hits, query)
+        stored = {}
+        for group in groups:
+            for hit in group[:query.pages_per_item] + group[:1]:
+                stored[hit.ref] = self._stored(searcher.doc(addresses[hit.ref]))
+        total_items = round(searcher.cardinality(compiled, "item_id")) if result.count else 0
+        return Results(
+            total_pages=result.count,
+            total_items=total_items,
+            items=item_hits(groups, stored, query, highlights),
+            facets=self._facets(searcher, compiled, query) if query.facets else {},
+            took_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    @staticmethod
+    def _stored(document: tantivy.Document) -> dict:
+        values = document.to_dict()
+        out = {name: (values.get(name) or [None])[0] for name in STORED_FIELDS}
+        out["text"] = bytes(out["text"] or b"").decode()
+        return out
+
+    def _facets(self, searcher, compiled, query: Query) -> dict:
+        aggregations = {
+            name: {"terms": {"field": FACET_FIELDS[name],
+                             "size": MONTH_BUCKETS if name == "month" else query.facet_size}}
+            for name in query.facets
+        }
+        answer = searcher.aggregate(compiled, aggregations)
+        return {
+            name: facet_buckets(name, ((b["key"], b["doc_count"]) for b in answer[name]["buckets"]
+                                       if b["key"] != ""))
+            for name in query.facets
+        }
+
+    # --- compile -----------------------------------------------------------------------------
+
+    def _compile(self, clause: Clause) -> T:
+        schema = self.schema
+        if isinstance(clause, Terms):
+            if clause.field in INTEGERS:
+                raise SearchError(f"Terms on integer field {clause.field}")
+            if len(clause.values) == 1:
+                query = T.term_query(schema, clause.field, clause.values[0])
+            else:
+                query = T.term_set_query(schema, clause.field, list(clause.values))
+            return T.boost_query(query, clause.boost) if clause.boost != 1.0 else query
+        if isinstance(clause, PhraseTokens):
+            return T.phrase_query(schema, clause.field, list(clause.tokens), clause.slop)
+        if isinstance(clause, FuzzyToken):
+            return T.fuzzy_term_query(schema, clause.field, clause.value, clause.distance, True)
+        if isinstance(clause, PrefixToken):
+            return T.regex_query(schema, clause.field, _regex_escape(clause.value) + ".*")
+        if isinstance(clause, IntRange):
+            return T.range_query(schema, clause.field, tantivy.FieldType.Integer,
+                                 clause.gte, clause.lte)
+        if isinstance(clause, MatchAll):
+            return T.all_query()
+        if isinstance(clause, MatchNone):
+            return T.empty_query()
+        if isinstance(clause, Bool):
+            parts = [(Occur.Must, self._compile(c)) for c in clause.must]
+            parts += [(Occur.Must, T.const_score_query(self._compile(c), 0.0)) for c in clause.filter]
+            parts += [(Occur.MustNot, self._compile(c)) for c in clause.must_not]
+            shoulds = [(Occur.Should, self._compile(c)) for c in clause.should]
+            if shoulds and parts:
+                # ES semantics: with must/filter present, should only scores
+                parts.append((Occur.Should, T.boolean_query(shoulds)))
+            elif shoulds:
+                parts = shoulds
+            if not parts:
+                return T.all_query()
+            if all(occur == Occur.MustNot for occur, _ in parts):
+                parts.append((Occur.Must, T.all_query()))
+            return T.boolean_query(parts)
+        raise TypeError(f"not a clause: {clause!r}")
+
+
+def _regex_escape(text: str) -> str:
+    return "".join("\\" + ch if not ch.isalnum() else ch for ch in text)
