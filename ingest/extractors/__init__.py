@@ -86,7 +86,9 @@ def register(cls: type[Extractor]) -> type[Extractor]:
 
 
 def choose(source: Source) -> Extractor:
-    """The best-scoring extractor, or ExtractionError("format not supported")."""
+    """The best-scoring extractor, or ExtractionError("empty file (0 bytes)" / "format not supported")."""
+    if source.size == 0:
+        raise ExtractionError("empty file (0 bytes)")
     _load_builtin()
     scored = sorted(((cls.score(source), i, cls) for i, cls in enumerate(REGISTRY)), key=lambda t: (-t[0], t[1]))
     if not scored or scored[0][0] <= 0:
