@@ -32,9 +32,6 @@ def configure(settings: Settings) -> Celery:
     if settings.broker_url.startswith("sqla+sqlite"):
         settings.ensure_home()
     celery.conf.update(broker_url=settings.broker_url, svidok_settings=settings)
-    if settings.broker_url.startswith("sqla+"):
-        # polling transport: keep the idle wait short so a demo upload is picked up quickly
-        celery.conf.broker_transport_options = {"polling_interval": 0.5}
     return celery
 
 
