@@ -111,13 +111,20 @@ def item_hits(groups: list[list[Hit]], stored: Mapping[Any, Mapping[str, Any]], 
 
 
 def facet_buckets(name: str, buckets: Iterable[tuple[str, int]]) -> tuple[FacetBucket, ...]:
-    """Facet buckets from (value, count) pairs; entity values carry their display name."""
-    out = []
+    """Facet buckets from (value, count) pairs, largest first; month buckets in date order.
+
+    Entity values are "id<US>name": one entity seen under several names (Іван Коваленко, Ivan
+    Kovalenko) is one bucket, labelled with its most frequent name.
+    """
+    merged: dict[str, list] = {}
     for value, count in buckets:
-        entity_id, _, label = value.partition(FACET_SEPARATOR)
-        out.append(FacetBucket(entity_id, label or value, count))
-    if name == "month":
-        out.sort(key=lambda b: b.value)
+        key, _, label = value.partition(FACET_SEPARATOR)
+        if key in merged:
+            merged[key][1] += count
+        else:
+            merged[key] = [label or value, count]
+    out = [FacetBucket(key, label, count) for key, (label, count) in merged.items()]
+    out.sort(key=(lambda b: b.value) if name == "month" else (lambda b: (-b.count, b.value)))
     return tuple(out)
 
 

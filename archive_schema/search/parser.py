@@ -49,9 +49,15 @@ def parse_query(text: str) -> Node | None:
     try:
         with _parse_lock:
             parsed = lucene_parser.parse(text)
-        return _convert(parsed)
     except ParseError as exc:
         raise QuerySyntaxError(f"cannot read the query: {exc}") from exc
+    except (ValueError, ArithmeticError) as exc:
+        # luqum's tree builders convert boosts and distances (2^. , a~x) and raise these directly
+        raise QuerySyntaxError(f"cannot read the query near a ^ or ~ number: {exc}") from exc
+    except RecursionError as exc:
+        raise QuerySyntaxError("the query is nested too deeply") from exc
+    try:
+        return _convert(parsed)
     except RecursionError as exc:
         raise QuerySyntaxError("the query is nested too deeply") from exc
 
