@@ -1,0 +1,10 @@
+"""The REST API, ``/api/v1``: one blueprint per resource, nested under ``bp``."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from . import collections, custody, items, originals, pages, spec, status
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+for _resource in (items, pages, originals, custody, collections, status, spec):
+    bp.register_blueprint(_resource.bp)

@@ -1,0 +1,31 @@
+"""Status: how much is stored and how far processing has come."""
+from __future__ import annotations
+
+from flask import Blueprint
+from sqlalchemy import func, select
+
+from archive_schema.models import EvidenceItem, Outbox, StageRun
+from archive_schema.vocab import ItemState
+
+from ..openapi import operation
+from .context import get_session
+from .schemas import StatusOut
+
+bp = Blueprint("status", __name__)
+
+
+@bp.get("/status")
+@operation(responses={200: StatusOut})
+def get_status():
+    """Items per state, stage runs per stage and state, and work not yet handed to a worker."""
+    session = get_session()
+    items = {state.value: 0 for state in ItemState}
+    for state, n in session.execute(select(EvidenceItem.state, func.count()).group_by(EvidenceItem.state)):
+        items[state] = n
+    stages: dict[str, dict[str, int]] = {}
+    for stage, state, n in session.execute(select(StageRun.stage, StageRun.state, func.count())
+                                           .group_by(StageRun.stage, StageRun.state)):
+        stages.setdefault(stage, {})[state] = n
+    pending = session.scalar(select(func.count()).select_from(Outbox).where(Outbox.delivered_at.is_(None)))
+    return StatusOut(items=items, total=sum(items.values()), stages=stages,
+                     outbox_pending=pending).model_dump(mode="json")
