@@ -1,0 +1,59 @@
+"""Natasha's slovnet NER (Russian news model, shipped inside the natasha package) as a spaCy component."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.util import filter_spans
+
+LABELS = {"PER": "PERSON", "LOC": "LOCATION", "ORG": "ORG"}
+
+
+@lru_cache(maxsize=None)
+def _tagger():
+    try:
+        from natasha import NewsEmbedding, NewsNERTagger
+    except ImportError as exc:
+        raise ImportError("the Russian pipeline needs natasha (and slovnet): pip install natasha slovnet") from exc
+    return NewsNERTagger(NewsEmbedding())
+
+
+class NatashaNER:
+    """Set doc.ents from slovnet's spans (PER/LOC/ORG -> PERSON/LOCATION/ORG); batches in pipe()."""
+
+    def __init__(self, batch_size: int):
+        self.batch_size = batch_size
+
+    def _set(self, doc: Doc, markup) -> Doc:
+        spans = []
+        for span in markup.spans:
+            entity = doc.char_span(span.start, span.stop, label=LABELS[span.type], alignment_mode="expand")
+            if entity is not None:
+                spans.append(entity)
+        doc.ents = filter_spans(spans)
+        return doc
+
+    def __call__(self, doc: Doc) -> Doc:
+        return self._set(doc, _tagger()(doc.text))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int | None = None) -> Iterator[Doc]:
+        size = batch_size or self.batch_size
+        batch: list[Doc] = []
+        for doc in docs:
+            batch.append(doc)
+            if len(batch) >= size:
+                yield from self._flush(batch)
+                batch = []
+        yield from self._flush(batch)
+
+    def _flush(self, batch: list[Doc]) -> Iterator[Doc]:
+        for doc, markup in zip(batch, _tagger().map([d.text for d in batch])):
+            yield self._set(doc, markup)
+
+
+@Language.factory("svidok_natasha_ner", assigns=["doc.ents"], default_config={"batch_size": 32})
+def make_natasha_ner(nlp: Language, name: str, batch_size: int) -> NatashaNER:
+    return NatashaNER(batch_size)

@@ -1,0 +1,87 @@
+"""The last component of every pipeline: map labels, normalise each entity and turn it into a Mention."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from nlp.components.spans import rule_info
+from nlp.dates import normalize_date
+from nlp.gazetteer import find_place
+from nlp.mentions import LABELS, Mention
+from nlp.morph import normalize_phrase
+from nlp.names import TITLES, name_key, phrase_key
+
+if not Doc.has_extension("svidok_mentions"):
+    Doc.set_extension("svidok_mentions", default=None)
+
+DATA = Path(__file__).parent.parent / "data"
+_TITLE_PREFIX = re.compile(r"^(?:(?:" + "|".join(sorted(TITLES, key=len, reverse=True)) + r")\.?\s+)+", re.IGNORECASE)
+
+
+@lru_cache(maxsize=None)
+def precision_table() -> dict[str, dict[str, float]]:
+    """Measured precision per source and label (nlp/data/precision.json), used as mention confidence."""
+    return json.loads((DATA / "precision.json").read_text(encoding="utf-8"))["precision"]
+
+
+class Normalizer:
+    """Map model labels to ours, drop the rest, and store doc._.svidok_mentions."""
+
+    def __init__(self, lang: str, model_source: str, label_map: dict[str, str]):
+        self.lang = lang
+        self.model_source = model_source
+        self.label_map = label_map
+
+    def __call__(self, doc: Doc) -> Doc:
+        info = rule_info(doc)
+        table = precision_table()
+        mentions = []
+        for entity in doc.ents:
+            label = entity.label_ if entity.label_ in LABELS else self.label_map.get(entity.label_)
+            if label is None:
+                continue
+            rule = info.get((entity.start_char, entity.end_char))
+            source = rule[0] if rule else self.model_source
+            normalized, key = self.normalize(entity, label, rule[1] if rule else None)
+            if label == "DATE" and normalized is None and not rule and not re.search(r"\d", entity.text):
+                continue  # "the next day", "three years": durations and relative dates are not dates we can use
+            confidence = table.get(source, {}).get(label, table["_default"]["any"])
+            mentions.append(Mention(entity.start_char, entity.end_char, label, entity.text, normalized, source,
+                                    confidence, key))
+        doc._.svidok_mentions = mentions
+        return doc
+
+    def normalize(self, entity: Span, label: str, rule_value: str | None) -> tuple[str | None, str | None]:
+        """(normalized, key) of one entity; see nlp.mentions.Mention for what each label gets."""
+        text = " ".join(entity.text.split())
+        if label == "FACILITY":
+            return rule_value, rule_value
+        if label == "DATE":
+            value = rule_value if rule_value is not None else normalize_date(text, self.lang)
+            return value, value
+        if label == "PERSON":
+            bare = _TITLE_PREFIX.sub("", text) or text
+            normalized = normalize_phrase(bare, self.lang, names=True) if self.lang in ("uk", "ru") else bare
+            return normalized, name_key(normalized)
+        if label == "LOCATION":
+            place = find_place(text, self.lang)
+            if place is not None:
+                return place.name, f"geonames:{place.geonameid}"
+        normalized = normalize_phrase(text, self.lang) if self.lang in ("uk", "ru") else text
+        return normalized, phrase_key(normalized)
+
+
+@Language.factory(
+    "svidok_normalizer",
+    assigns=["doc._.svidok_mentions"],
+    requires=["doc.ents"],
+    default_config={"lang": "uk", "model_source": "", "label_map": {}},
+)
+def make_normalizer(nlp: Language, name: str, lang: str, model_source: str, label_map: dict[str, str]) -> Normalizer:
+    return Normalizer(lang, model_source, label_map)

@@ -1,0 +1,53 @@
+"""What analysis returns: mentions found in a text, with their language segments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LABELS = ("PERSON", "LOCATION", "FACILITY", "DATE", "ORG")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A span of text naming a person, place, facility, date or organisation.
+
+    `start`/`end` are Python str offsets into the analysed text, end exclusive.
+    `normalized` is a string in every case:
+      PERSON, ORG: the lemma, each word in the nominative ("Коваленко Іван Петрович");
+      LOCATION: the GeoNames English name when the place is in the gazetteer ("Kherson"), else the lemma;
+      FACILITY: the facility id from nlp/data/facilities.json, or a generic id such as "sizo-2" when the
+        number is known but not the place;
+      DATE: ISO 8601 with its precision carried by its shape: "2022-03-14" (day), "2022-03" (month),
+        "2022" (year), "2022-03-14/2022-03-20" (range); None when a date-like span cannot be placed in time.
+    `key` is what a resolver can merge on across scripts and cases: a Latin, lower-case skeleton of the name
+    for PERSON and ORG ("ivan kovalenko"; patronymics left out), "geonames:<id>" for a known place, the
+    facility id, the ISO date.
+    `confidence` is the measured precision of `source` for that label on held-out data (nlp/data/precision.json).
+    """
+
+    start: int
+    end: int
+    label: str
+    text: str
+    normalized: str | None
+    source: str
+    confidence: float
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of paragraphs in one language: text[start:end] was analysed with that language's pipeline."""
+
+    start: int
+    end: int
+    language: str
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The result of nlp.analyse: the text's main language (most characters) and its mentions, in order."""
+
+    language: str
+    mentions: list[Mention] = field(default_factory=list)
+    segments: list[Segment] = field(default_factory=list)

@@ -1,0 +1,25 @@
+"""Build the spaCy pipeline of a language from its config in this folder, once per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+
+import nlp.components  # noqa: F401  (registers our factories before any config is read)
+
+HERE = Path(__file__).parent
+MODELS = HERE.parent / "models"
+PIPELINES = {"uk": HERE / "uk.cfg", "ru": HERE / "ru.cfg", "en": HERE / "en.cfg"}
+
+
+@lru_cache(maxsize=None)
+def load_pipeline(lang: str) -> Language:
+    """The pipeline for 'uk', 'ru' or 'en'; models come from installed packages or nlp/models, never the network."""
+    if lang not in PIPELINES:
+        raise ValueError(f"no pipeline for language {lang!r}; have {', '.join(PIPELINES)}")
+    config = spacy.util.load_config(PIPELINES[lang], overrides={"paths.uk_ner": str(MODELS / "uk_ner")},
+                                    interpolate=False)
+    return spacy.util.load_model_from_config(config, auto_fill=True, validate=True)

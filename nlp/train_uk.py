@@ -1,0 +1,103 @@
+"""Train the Ukrainian NER model committed in nlp/models/uk_ner.
+
+    python -m nlp.train_uk --data ../shared/data/ner/uk-train.jsonl --out nlp/models/uk_ner
+
+The data file's documents are split by document (nlp.corpus.split_documents: 20 % held out, seed 13); the
+held-out part is never trained on, so `--heldout FILE` can write it for nlp.evaluate. Of the rest, 10 % is
+the dev set spaCy picks the best checkpoint on. Half of the training documents are also added with the
+corpus's spaces around punctuation removed, so the model sees running text as well as the corpus's
+tokenised form. The data are CC BY-NC-SA 4.0 (lang-uk/ner-uk); the model carries that licence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import spacy
+from spacy.tokens import DocBin
+
+from nlp.corpus import AnnotatedDocument, detokenize, read_documents, split_documents, write_documents
+
+CONFIG = Path(__file__).parent / "pipelines" / "uk_ner_train.cfg"
+LABELS = ("PERSON", "LOCATION", "ORG", "DATE")
+DEV_SHARE = 0.1
+
+
+def to_docbin(documents: list[AnnotatedDocument], nlp) -> tuple[DocBin, int]:
+    """Tokenise with the Ukrainian tokenizer and attach gold entities; return the bin and spans lost."""
+    docbin = DocBin(store_user_data=False)
+    lost = 0
+    for document in documents:
+        doc = nlp.make_doc(document.text)
+        spans = []
+        for start, end, label in document.entities:
+            if label not in LABELS:
+                continue
+            span = doc.char_span(start, end, label=label, alignment_mode="expand")
+            if span is None:
+                lost += 1
+                continue
+            spans.append(span)
+        doc.ents = spacy.util.filter_spans(spans)
+        lost += len(spans) - len(doc.ents)
+        docbin.add(doc)
+    return docbin, lost
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Split, convert, train and copy the best model to --out."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", required=True, type=Path, help="uk-train.jsonl")
+    parser.add_argument("--out", required=True, type=Path, help="model directory to (re)write")
+    parser.add_argument("--heldout", type=Path, help="also write the held-out documents here (keep it outside the repo)")
+    parser.add_argument("--max-epochs", type=int, default=None, help="override training.max_epochs")
+    args = parser.parse_args(argv)
+
+    kept, held = split_documents(read_documents(args.data))
+    if args.heldout:
+        write_documents(held, args.heldout)
+    train, dev = split_documents(kept, share=DEV_SHARE, seed=7)
+    rng = random.Random(13)
+    train = train + [detokenize(d) for d in train if rng.random() < 0.5]
+    print(f"documents: {len(train)} train (incl. detokenised copies), {len(dev)} dev, {len(held)} held out")
+
+    blank = spacy.blank("uk")
+    overrides = {}
+    if args.max_epochs is not None:
+        overrides["training.max_epochs"] = args.max_epochs
+    with tempfile.TemporaryDirectory() as work:
+        work_dir = Path(work)
+        for name, docs in (("train", train), ("dev", dev)):
+            docbin, lost = to_docbin(docs, blank)
+            docbin.to_disk(work_dir / f"{name}.spacy")
+            print(f"{name}: {len(docs)} docs, {lost} entities not alignable to tokens")
+        from spacy.cli.train import train as spacy_train
+
+        overrides.update({"paths.train": str(work_dir / "train.spacy"), "paths.dev": str(work_dir / "dev.spacy")})
+        spacy_train(CONFIG, work_dir / "output", overrides=overrides)
+        best = work_dir / "output" / "model-best"
+        nlp = spacy.load(best)
+        nlp.meta.update(
+            {
+                "name": "svidok_uk_ner",
+                "version": "1.0.0",
+                "license": "CC BY-NC-SA 4.0",
+                "sources": [{"name": "lang-uk/ner-uk v2.0 (BRUK, Nashi Groshi), dev list, 80 % by document",
+                             "license": "CC BY-NC-SA 4.0"}],
+                "description": "Ukrainian NER (PERSON, LOCATION, ORG, DATE) for svidok; see nlp/models/README.md",
+            }
+        )
+        if args.out.exists():
+            shutil.rmtree(args.out)
+        nlp.to_disk(args.out)
+    print(f"model written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
