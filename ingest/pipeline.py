@@ -263,8 +263,9 @@ def _extract(ctx: Context, item_id: str, run_id: str, source: Source) -> None:
             if count % PAGE_BATCH == 0:
                 session.flush()
                 session.expunge_all()
+        # containers list their members now: a bomb fails the whole item, rejected names go in properties
+        children = list(extractor.children(source)) if _depth(session, item_id) < MAX_DEPTH else []
         item = session.get(EvidenceItem, item_id)
-        run = session.get(StageRun, run_id)
         props = dict(item.properties or {})
         props.update(source.properties)
         if truncated:
@@ -277,7 +278,6 @@ def _extract(ctx: Context, item_id: str, run_id: str, source: Source) -> None:
         needs_ocr = extractor.needs_ocr or (count > 0 and with_text == 0)
         item.state = ItemState.needs_ocr.value if needs_ocr else ItemState.processing.value
         item.error = None
-        children = list(extractor.children(source)) if _depth(session, item_id) < MAX_DEPTH else []
     for child in children:
         try:
             with child.open() as stream:
