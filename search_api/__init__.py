@@ -5,7 +5,9 @@ with ``config=``):
 
 - ``MAX_CONTENT_LENGTH`` = 2 GiB: one upload request, all its files together. Larger files go through
   ``svidok ingest``, which streams from disk without this limit (only ``SVIDOK_MAX_FILE_SIZE`` applies).
-- ``MAX_FORM_MEMORY_SIZE`` = 64 KiB: one metadata field (metadata values are at most 1,000 characters).
+- ``MAX_FORM_MEMORY_SIZE`` = 256 KiB: one metadata field (values are at most 1,000 characters anyway).
+  Werkzeug also holds each 64 KiB chunk of a *file* part against this limit while parsing it, so it must stay
+  well above 64 KiB or every upload beyond that size is refused.
 - ``MAX_FORM_PARTS`` = 1,000: files and fields in one request.
 
 Uploaded parts are spooled to ``$SVIDOK_HOME/spool`` (in memory up to 512 KiB), never to a system temporary
@@ -67,7 +69,7 @@ def create_app(settings: Settings | None = None, *, processing: str = "queue",
     app = Flask(__name__)
     app.request_class = ApiRequest
     app.config.update(SECRET_KEY=settings.secret_key, SVIDOK=settings, MAX_CONTENT_LENGTH=2 * GiB,
-                      MAX_FORM_MEMORY_SIZE=64 * 1024, MAX_FORM_PARTS=1000)
+                      MAX_FORM_MEMORY_SIZE=256 * 1024, MAX_FORM_PARTS=1000)
     app.config.update(config or {})
     app.json.sort_keys = False  # keep the models' field order
     context.init_app(app, Context.open(settings), processing)

@@ -70,7 +70,7 @@ def content_disposition(filename: str) -> str:
     name = posixpath.basename(filename.replace("\\", "/"))
     name = "".join(c for c in name if unicodedata.category(c) != "Cc").strip() or "original"
     fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    fallback = re.sub(r"[^A-Za-z0-9._()+ -]", "_", fallback)
+    fallback = re.sub(r"[^A-Za-z0-9._()+ -]", "_", fallback).strip()
     stem, dot, ext = fallback.rpartition(".") if "." in fallback else (fallback, "", "")
     if not re.search(r"[A-Za-z0-9]", stem):
         fallback = f"original{dot}{ext}"
