@@ -50,7 +50,7 @@ class ApiRequest(Request):
                          filename: str | None = None, content_length: int | None = None) -> IO[bytes]:
         spool = current_app.extensions["svidok"].settings.home / "spool"
         spool.mkdir(parents=True, exist_ok=True)
-        return tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, dir=spool)  # noqa: SIM115
+        return tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, dir=spool)
 
     def make_form_data_parser(self) -> FormDataParser:
         parser = super().make_form_data_parser()

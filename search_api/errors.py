@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Iterable
 
-from flask import Flask, Response, json, request
+from flask import Flask, Response, current_app, json, request
 from pydantic import ValidationError
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, RequestEntityTooLarge
 
@@ -77,8 +77,6 @@ def handle_unexpected(exc: Exception) -> Response | HTTPException:
 
 
 def _too_large_detail() -> str:
-    from flask import current_app
-
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
     field_limit = current_app.config.get("MAX_FORM_MEMORY_SIZE") or 0
     return (f"The request is too large: an upload may carry at most {limit:,} bytes in total, and a form "
