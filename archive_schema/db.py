@@ -23,7 +23,10 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 @dataclass
 class Database:
     engine: Engine
+    #: for work that writes: on SQLite the transaction takes the write lock when it begins
     sessions: sessionmaker[Session]
+    #: for reading only: never takes the write lock, so readers do not queue behind an ingest
+    reader: sessionmaker[Session]
 
     @property
     def is_sqlite(self) -> bool:
@@ -42,7 +45,8 @@ def connect(settings: Settings, *, upgrade: bool = False) -> Database:
         _sqlite_pragmas(engine)
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    db = Database(engine, sessionmaker(engine, expire_on_commit=False))
+    db = Database(engine, sessionmaker(engine, expire_on_commit=False),
+                  sessionmaker(engine.execution_options(svidok_readonly=True), expire_on_commit=False))
     if upgrade:
         upgrade_schema(db)
     return db
@@ -64,7 +68,8 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        readonly = conn.get_execution_options().get("svidok_readonly")
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
 def alembic_config(db: Database) -> Config:

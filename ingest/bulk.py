@@ -150,7 +150,7 @@ def ingest_paths(ctx: Context, paths: list[Path], *, collection: str | None = No
 
 def _tally(ctx: Context, summary: Summary, item_id: str, display: str, *, counted: bool, queued: bool,
            depth: int = 0) -> None:
-    with ctx.db.sessions() as session:
+    with ctx.db.reader() as session:
         item = session.get(EvidenceItem, item_id)
         children = session.execute(select(ItemLink.child_id, ItemLink.name).where(ItemLink.parent_id == item_id)
                                    ).all()

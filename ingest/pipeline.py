@@ -210,7 +210,7 @@ def process(ctx: Context, item_id: str) -> str:
     """Run every stage for one item. Returns the item's state."""
     for stage, version in STAGES.items():
         STAGE_FUNCTIONS[stage](ctx, item_id, version)
-    with ctx.db.sessions() as session:
+    with ctx.db.reader() as session:
         item = session.get(EvidenceItem, item_id)
         return item.state if item else "missing"
 
@@ -366,7 +366,7 @@ STAGE_FUNCTIONS: dict[str, Callable[[Context, str, str], None]] = {"extract": ru
 # --- delivery of promised work --------------------------------------------------------------------------------
 
 def pending_stage_work(ctx: Context, limit: int = 500) -> list[tuple[int, str]]:
-    with ctx.db.sessions() as session:
+    with ctx.db.reader() as session:
         rows = session.execute(select(Outbox.id, Outbox.key).where(Outbox.topic == "stage",
                                                                    Outbox.delivered_at.is_(None))
                                .order_by(Outbox.id).limit(limit)).all()
@@ -393,7 +393,7 @@ def recover(ctx: Context, dispatch: Callable[[str], object]) -> int:
     """After a crash: finish promised work, and re-run stages whose holder died."""
     if hasattr(ctx.blobs, "sweep_temporary"):
         ctx.blobs.sweep_temporary()
-    with ctx.db.sessions() as session:
+    with ctx.db.reader() as session:
         stale = [run.item_id for run in session.scalars(select(StageRun).where(
             StageRun.state == StageState.running.value)) if _holder_dead(run)]
         stuck = list(session.scalars(select(EvidenceItem.id).where(

@@ -117,7 +117,7 @@ def ingest(paths: tuple[Path, ...], collection: str | None, meta_file: Path | No
 def status(as_json: bool) -> None:
     """Counts of items per state and stage runs per state."""
     database = connect(load_settings(), upgrade=True)
-    with database.sessions() as session:
+    with database.reader() as session:
         items = dict(session.execute(select(EvidenceItem.state, func.count()).group_by(EvidenceItem.state)).all())
         stages = {f"{stage}:{state}": n for stage, state, n in session.execute(
             select(StageRun.stage, StageRun.state, func.count()).group_by(StageRun.stage, StageRun.state))}
@@ -143,7 +143,7 @@ def audit() -> None:
 def audit_verify() -> None:
     """Re-check the audit hash chain; exit 1 and name the first bad event if it is broken."""
     database = connect(load_settings(), upgrade=True)
-    with database.sessions() as session:
+    with database.reader() as session:
         count, broken = audit_chain.verify_chain(session)
     if broken:
         raise click.ClickException(f"audit chain broken at {broken} ({count} events before it hold)")

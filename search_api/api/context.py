@@ -1,8 +1,9 @@
 """What a request works with: the app's pipeline context, a database session per request, and processing.
 
 One ``ingest.pipeline.Context`` per app (``app.extensions["svidok"]``); one session per request on ``g``, opened
-lazily and closed on teardown, as in the Flask tutorial. The session is only for reading and for the API's own
-audit events: ``ingest.pipeline.receive`` and ``process`` own their transactions, so a view never holds the
+lazily and closed on teardown, as in the Flask tutorial. The session is for reading only (on SQLite it
+never takes the write lock); views that write open their own transaction with ``db.sessions.begin()``:
+``ingest.pipeline.receive`` and ``process`` own their transactions, so a view never holds the
 request session's transaction open while calling them (on SQLite that would wait on its own write lock).
 """
 from __future__ import annotations
@@ -24,7 +25,7 @@ def pipeline_context() -> pipeline.Context:
 
 def get_session() -> Session:
     if "session" not in g:
-        g.session = pipeline_context().db.sessions()
+        g.session = pipeline_context().db.reader()
     return g.session
 
 

@@ -48,9 +48,9 @@ def download_original(item_id: str):
                                   "it from backup.") from None
     try:
         if request.method != "HEAD":
-            audit.record(session, "item.download", actor=current_actor(), object_type="item", object_id=item.id,
-                         details={"sha256": item.sha256, "size": item.size})
-            session.commit()
+            with pipeline_context().db.sessions.begin() as writer:
+                audit.record(writer, "item.download", actor=current_actor(), object_type="item",
+                             object_id=item.id, details={"sha256": item.sha256, "size": item.size})
     except BaseException:
         stream.close()
         raise
