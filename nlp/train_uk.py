@@ -21,6 +21,8 @@ from pathlib import Path
 import spacy
 from spacy.tokens import DocBin
 
+import nlp.components  # noqa: F401  (registers svidok_morph_features, used in the training config)
+
 from nlp.corpus import AnnotatedDocument, detokenize, read_documents, split_documents, write_documents
 
 CONFIG = Path(__file__).parent / "pipelines" / "uk_ner_train.cfg"
@@ -55,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", required=True, type=Path, help="uk-train.jsonl")
     parser.add_argument("--out", required=True, type=Path, help="model directory to (re)write")
     parser.add_argument("--heldout", type=Path, help="also write the held-out documents here (keep it outside the repo)")
+    parser.add_argument("--workdir", type=Path, help="keep converted data and checkpoints here (default: a temporary folder)")
     parser.add_argument("--max-epochs", type=int, default=None, help="override training.max_epochs")
     args = parser.parse_args(argv)
 
@@ -71,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_epochs is not None:
         overrides["training.max_epochs"] = args.max_epochs
     with tempfile.TemporaryDirectory() as work:
-        work_dir = Path(work)
+        work_dir = args.workdir or Path(work)
+        work_dir.mkdir(parents=True, exist_ok=True)
         for name, docs in (("train", train), ("dev", dev)):
             docbin, lost = to_docbin(docs, blank)
             docbin.to_disk(work_dir / f"{name}.spacy")

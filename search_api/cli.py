@@ -181,7 +181,9 @@ def serve(host: str, port: int, worker: bool, threads: int) -> None:
             self.cfg.set("timeout", 300)
 
         def load(self):
-            return create_app(settings)
+            # with the embedded broker and no worker of our own, nobody would take queued work: run it inline
+            inline = settings.broker_is_embedded and not worker
+            return create_app(settings, processing="inline" if inline else "queue")
 
     click.echo(f"svidok serving on http://{host}:{port}/ (API at /api/v1/items)")
     try:

@@ -7,9 +7,6 @@ cells separated by tabs. Properties: ``title``, ``author``, ``created``, ``modif
 """
 from __future__ import annotations
 
-import struct
-import zipfile
-import zlib
 from typing import Iterator
 
 import docx
@@ -18,12 +15,14 @@ from lxml import etree
 
 from . import ExtractionError, Extractor, Source, register
 from ._paging import paginate
-from .archive import ZIP_SIGNATURES, open_zip
+from .archive import ZIP_ERRORS, ZIP_SIGNATURES, open_zip
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-_DOCX_ERRORS = (OpcError, zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError, etree.LxmlError,
-                struct.error, zlib.error, EOFError, OSError)
+#: an encrypted .docx is not a ZIP but an OLE2 compound file holding the encrypted package
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: what python-docx lets through from zipfile and lxml on a damaged file, besides its own OpcError
+_DOCX_ERRORS = ZIP_ERRORS + (OpcError, KeyError, TypeError, AttributeError, RuntimeError, etree.LxmlError)
 
 
 @register
@@ -43,6 +42,8 @@ class DocxExtractor(Extractor):
         return super().score(source)
 
     def pages(self, source: Source) -> Iterator[str]:
+        if source.head.startswith(OLE2_SIGNATURE):
+            raise ExtractionError("encrypted Word document: needs the password (or an old .doc renamed .docx)")
         open_zip(source.path, source.size, source.settings).close()  # a bomb fails before python-docx inflates it
         try:
             document = docx.Document(str(source.path))

@@ -1,42 +1,74 @@
-"""Places from the GeoNames gazetteer that the model missed, as LOCATION entities (only filling gaps)."""
+"""Places from the GeoNames gazetteer that the model missed or mislabelled, as LOCATION entities."""
 
 from __future__ import annotations
 
 import re
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
-from nlp.components.spans import add_entities, rule_info
+from nlp.components.spans import rule_info
 from nlp.gazetteer import find_place
 
-# a capitalised word or two (Kryvyi Rih, Нова Каховка); sentence-initial words are checked like any other
-_CANDIDATE = re.compile(r"(?<![\w-])[A-ZА-ЯЁІЇЄҐ][a-zа-яёіїєґ'ʼ’-]{2,}(?:\s+[A-ZА-ЯЁІЇЄҐ][a-zа-яёіїєґ'ʼ’-]{2,})?(?![\w-])")
+_UPPER = "A-ZА-ЯЁІЇЄҐ"
+_LOWER = "a-zа-яёіїєґ'ʼ’"
+# one or two capitalised words (Nova Kakhovka, Нова Каховка), or X-on-Y (Rostov-on-Don, Ростов-на-Дону)
+_CANDIDATE = re.compile(
+    rf"(?<![\w-])[{_UPPER}][{_LOWER}]{{2,}}(?:-(?:on|upon|na|на)-[{_UPPER}][{_LOWER}]+|-[{_UPPER}][{_LOWER}]+)?"
+    rf"(?:\s+[{_UPPER}][{_LOWER}]{{2,}})?(?![\w-])"
+)
+# labels a model gives place names by mistake (en_core_web_sm often says ORG or PRODUCT for Ukrainian towns)
+_RELABEL = frozenset({"ORG", "PRODUCT", "NORP", "FAC", "WORK_OF_ART", "PERSON", "EVENT", "LANGUAGE"})
+_KEEP = frozenset({"LOCATION", "GPE", "LOC", "DATE", "FACILITY"})
 
 
 class PlaceRuler:
-    """Mark capitalised words the place gazetteer knows, where no entity is yet; skip names of people."""
+    """Mark capitalised words the place gazetteer knows: add them where no entity is, relabel a model
+    entity with exactly that span when `relabel` is on and its label is one models confuse with places."""
 
-    def __init__(self, lang: str, min_population: int):
+    def __init__(self, lang: str, min_population: int, relabel: bool):
         self.lang = lang
         self.min_population = min_population
+        self.relabel = relabel
 
-    def __call__(self, doc: Doc) -> Doc:
+    def _candidates(self, doc: Doc) -> list[Span]:
         spans = []
         for match in _CANDIDATE.finditer(doc.text):
-            for start, end in ((match.start(), match.end()), (match.start(), match.start() + len(match.group().split()[0]))):
+            words = match.group().split()
+            for length in ([len(match.group()), len(words[0])] if len(words) > 1 else [len(match.group())]):
+                start, end = match.start(), match.start() + length
                 place = find_place(doc.text[start:end], self.lang)
                 if place is not None and place.population >= self.min_population:
                     span = doc.char_span(start, end, label="LOCATION")
                     if span is not None:
                         spans.append(span)
                     break
+        return spans
+
+    def __call__(self, doc: Doc) -> Doc:
+        owner = {}
+        for entity in doc.ents:
+            for i in range(entity.start, entity.end):
+                owner[i] = entity
+        ents = {(e.start, e.end): e for e in doc.ents}
         info = rule_info(doc)
-        for span in add_entities(doc, spans, override=False):
-            info[(span.start_char, span.end_char)] = ("rule:places", None)
+        for span in self._candidates(doc):
+            touched = {owner[i] for i in range(span.start, span.end) if i in owner}
+            if not touched:
+                ents[(span.start, span.end)] = span
+                for i in range(span.start, span.end):
+                    owner[i] = span
+                info[(span.start_char, span.end_char)] = ("rule:places", None)
+            elif self.relabel and len(touched) == 1:
+                entity = touched.pop()
+                if (entity.start, entity.end) == (span.start, span.end) and entity.label_ in _RELABEL:
+                    ents[(span.start, span.end)] = span
+                    info[(span.start_char, span.end_char)] = ("rule:places", None)
+        doc.ents = sorted(ents.values(), key=lambda s: s.start)
         return doc
 
 
-@Language.factory("svidok_places", assigns=["doc.ents"], default_config={"lang": "en", "min_population": 15000})
-def make_place_ruler(nlp: Language, name: str, lang: str, min_population: int) -> PlaceRuler:
-    return PlaceRuler(lang, min_population)
+@Language.factory("svidok_places", assigns=["doc.ents"],
+                  default_config={"lang": "en", "min_population": 15000, "relabel": True})
+def make_place_ruler(nlp: Language, name: str, lang: str, min_population: int, relabel: bool) -> PlaceRuler:
+    return PlaceRuler(lang, min_population, relabel)
