@@ -18,12 +18,14 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 
 import pymorphy3
 import Stemmer
 
-#: a word: letters/digits, with inner apostrophes (Ukrainian м'ясо, English Kovalenko's)
-WORD_RE = re.compile(r"[^\W_]+(?:['’ʼ`][^\W_]+)*")
+#: a word: letters/digits, with inner apostrophes (Ukrainian м'ясо, English Kovalenko's).
+#: Underscores are blanked before matching (same length, so spans hold): \w is faster than [^\W_].
+WORD_RE = re.compile(r"\w+(?:['’ʼ`]\w+)*")
 APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'", "ё": "е", "Ё": "Е"})
 CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 UKRAINIAN_ONLY = frozenset("іїєґ")
@@ -36,6 +38,8 @@ NUMBER_SIGNS = frozenset({"no", "nr", "n", "номер", "н"})
 _morph_lock = threading.Lock()
 _morphs: dict[str, pymorphy3.MorphAnalyzer] = {}
 _english = Stemmer.Stemmer("english")
+_first, _second = itemgetter(0), itemgetter(1)
+_word_cache: dict[str | None, dict[str, tuple[str, str]]] = {}
 
 
 def _morph(lang: str) -> pymorphy3.MorphAnalyzer:
@@ -59,22 +63,40 @@ def _skipped(words: list[str], i: int) -> bool:
     return words[i] in NUMBER_SIGNS and i + 1 < len(words) and words[i + 1].isdigit()
 
 
+def _analyse_words(words: list[str], language: str | None) -> list[tuple[str, str] | None]:
+    """(lemma, key) per lowercased word (None: skipped), through a plain dict per language.
+
+    This is the indexing hot loop: the lookups run in C (map), Python only handles cache misses
+    and the rare number sign.
+    """
+    cache = _word_cache.setdefault(language, {})
+    pairs = list(map(cache.get, words))
+    if None in pairs:
+        if len(cache) > 1_000_000:
+            cache.clear()  # bounded memory on a pathological vocabulary
+        for i, pair in enumerate(pairs):
+            if pair is None:
+                pairs[i] = cache[words[i]] = analyse_word(words[i], language)
+    if not NUMBER_SIGNS.isdisjoint(words):
+        for i in range(len(words)):
+            if _skipped(words, i):
+                pairs[i] = None
+    return pairs
+
+
 def tokenize(text: str, language: str | None = None) -> list[Token]:
     """Split text into words and analyse each (one token per word position), keeping spans."""
-    matches = list(WORD_RE.finditer(text))
-    words = [m.group().lower() for m in matches]
-    tokens = []
-    for i, match in enumerate(matches):
-        if not _skipped(words, i):
-            tokens.append(Token(match.start(), match.end(), *analyse_word(words[i], language)))
-    return tokens
+    matches = list(WORD_RE.finditer(text.replace("_", " ")))
+    pairs = _analyse_words([m.group().lower() for m in matches], language)
+    return [Token(m.start(), m.end(), *pair) for m, pair in zip(matches, pairs) if pair]
 
 
 def analyse_text(text: str, language: str | None = None) -> tuple[str, str]:
     """The two whitespace-joined token streams (terms, keys) an index stores for a text."""
-    words = [m.group().lower() for m in WORD_RE.finditer(text)]
-    pairs = [analyse_word(w, language) for i, w in enumerate(words) if not _skipped(words, i)]
-    return " ".join(p[0] for p in pairs), " ".join(p[1] for p in pairs)
+    pairs = _analyse_words(WORD_RE.findall(text.lower().replace("_", " ")), language)
+    if None in pairs:
+        pairs = [p for p in pairs if p]
+    return " ".join(map(_first, pairs)), " ".join(map(_second, pairs))
 
 
 def _cyrillic_lang(word: str, hint: str | None) -> list[str]:
@@ -200,4 +222,5 @@ def name_key(text: str) -> str:
     romanisation of Ukrainian or Russian; Cyrillic input should be a lemma (nominative) for case
     forms to meet, e.g. ``name_key("Харків") == name_key("Харьков") == name_key("Kharkiv")``.
     """
-    return " ".join(filter(None, (_word_key(m.group()) for m in WORD_RE.finditer(text))))
+    words = WORD_RE.findall(text.replace("_", " "))
+    return " ".join(filter(None, map(_word_key, words)))

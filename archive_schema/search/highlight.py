@@ -16,12 +16,24 @@ SNIPPET_WORDS = 32  # words around the densest cluster of matches
 def is_match(token: Token, surface: str, hl: Highlights) -> bool:
     if token.lemma in hl.lemmas or token.key in hl.keys:
         return True
-    lower = surface.lower()
-    if any(token.lemma.startswith(p) or lower.startswith(p) or token.key.startswith(p)
-           for p in hl.prefixes):
-        return True
-    return any(_within(token.lemma, value, distance) or _within(lower, value, distance)
-               or _within(token.key, value, distance) for value, distance in hl.fuzzy)
+    if hl.prefixes:
+        lower = surface.lower()
+        if any(token.lemma.startswith(p) or lower.startswith(p) or token.key.startswith(p)
+               for p in hl.prefixes):
+            return True
+    if hl.fuzzy:
+        return any(_within_cached(word, value, distance, hl.checked)
+                   for word in (token.lemma, surface.lower(), token.key)
+                   for value, distance in hl.fuzzy)
+    return False
+
+
+def _within_cached(a: str, b: str, distance: int, checked: dict) -> bool:
+    key = (a, b, distance)
+    if key not in checked:
+        # each edit changes the set of letters by at most two: a cheap way to rule most words out
+        checked[key] = len(set(a) ^ set(b)) <= 2 * distance and _within(a, b, distance)
+    return checked[key]
 
 
 def snippet(text: str, hl: Highlights, language: str | None = None) -> str:

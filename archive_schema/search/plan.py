@@ -88,6 +88,7 @@ class Highlights:
     keys: set[str] = field(default_factory=set)
     prefixes: set[str] = field(default_factory=set)
     fuzzy: list[tuple[str, int]] = field(default_factory=list)
+    checked: dict = field(default_factory=dict)  # memo of fuzzy comparisons while marking
 
 
 def plan(query: Query) -> tuple[Clause, Highlights]:

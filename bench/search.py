@@ -1,0 +1,163 @@
+"""Search benchmark: synthetic uk/ru/en pages with Zipf-distributed vocabulary.
+
+    .venv/bin/python bench/search.py                       # 100k pages, embedded + Elasticsearch (osmem)
+    .venv/bin/python bench/search.py --pages 1000000 --no-elasticsearch
+
+Prints indexing pages/s, index size on disk and p50/p95/p99 latency per query kind (term, phrase,
+fuzzy, filtered+faceted, cross-script). Vocabulary: inflected forms from the pymorphy3 uk/ru
+dictionaries, a fixed English word list, and generated surnames/places in their case forms.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+import pymorphy3
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from archive_schema.search import Access, EntityRef, PageDoc, Query, open_search  # noqa: E402
+
+ENGLISH = ("the of and to in was were he she they detained by soldiers at checkpoint taken prison "
+           "camp colony interrogation beaten released exchange family mother father son daughter "
+           "village city region occupied forces basement held without charge lawyer court sentence "
+           "years testimony witness saw heard night morning bus transferred filtration documents "
+           "phone passport missing relatives searched returned wounded medical treatment denied "
+           "cell guards food water cold winter spring summer autumn letter list prisoners war").split()
+SURNAMES = ("Коваленко Петренко Шевченко Бондаренко Ткаченко Кравченко Олійник Мельник Шевчук "
+            "Ковальчук Ткачук Савченко Руденко Марченко Левченко Гнатюк Щербина Мороз Лисенко").split()
+TRANSLIT = {"Коваленко": "Kovalenko", "Петренко": "Petrenko", "Шевченко": "Shevchenko",
+            "Бондаренко": "Bondarenko", "Мельник": "Melnyk", "Ковальчук": "Kovalchuk",
+            "Савченко": "Savchenko", "Щербина": "Shcherbyna", "Гнатюк": "Hnatiuk"}
+LANGS = ("uk", "ru", "en")
+
+
+def vocabulary(lang: str, size: int, rng: random.Random) -> list[str]:
+    if lang == "en":
+        words = list(ENGLISH)
+        words += ["".join(rng.choice("bcdfghklmnprstvw") + rng.choice("aeiou") for _ in range(3))
+                  for _ in range(size - len(words))]
+        return words
+    morph = pymorphy3.MorphAnalyzer(lang=lang)
+    known = list(islice(morph.dictionary.iter_known_words(), 0, size * 40, 40))
+    rng.shuffle(known)
+    return [w for w, *_ in known][:size]
+
+
+def surname_forms(name: str) -> list[str]:
+    """A Ukrainian surname in a few grammatical cases (nominative, genitive, dative, instrumental)."""
+    if name.endswith("о"):
+        return [name, name[:-1] + "а", name[:-1] + "ові", name + "м"]
+    if name.endswith("а"):
+        return [name, name[:-1] + "и", name[:-1] + "і", name[:-1] + "ою"]
+    return [name, name + "а", name + "ові", name + "ом"]
+
+
+def corpus(pages: int, seed: int = 7):
+    """Deterministic synthetic pages: Zipf vocabulary per language plus surnames as entities."""
+    rng = random.Random(seed)
+    np_rng = np.random.default_rng(seed)
+    vocab = {lang: vocabulary(lang, 30_000, rng) for lang in LANGS}
+    weights = 1 / np.arange(1, 30_001) ** 1.07
+    cumulative = np.cumsum(weights) / weights.sum()
+    start = date(2022, 2, 24)
+    for i in range(pages):
+        lang = LANGS[i % 3]
+        words_for = vocab[lang]
+        n = int(np_rng.integers(120, 280))
+        picks = np.searchsorted(cumulative, np_rng.random(n))
+        words = [words_for[j] for j in picks]
+        stem = SURNAMES[int(np_rng.integers(0, len(SURNAMES)))]
+        name = rng.choice(surname_forms(stem))
+        words.insert(int(np_rng.integers(0, n)), name)
+        day = start + timedelta(days=int(np_rng.integers(0, 900)))
+        yield PageDoc(
+            page_id=f"p{i}", item_id=f"i{i // 8}", page_number=i % 8 + 1, text=" ".join(words),
+            title=f"Item {i // 8}", collection=f"c{i % 20}", doc_type=("testimony", "letter", "list")[i % 3],
+            language=lang, date_start=day, date_end=day,
+            classification=("public", "confidential")[i % 4 == 0],
+            entities=(EntityRef(f"per-{stem}", "person", stem),),
+        )
+
+
+def query_mix(rng: random.Random) -> dict[str, list[Query]]:
+    everything = Access.everything()
+    uk, en = vocabulary("uk", 30_000, random.Random(7)), ENGLISH
+    names = list(TRANSLIT)
+    mix = {
+        "term": [Query.parse(rng.choice(uk[20:3000]), access=everything) for _ in range(40)],
+        "phrase": [Query.parse(f'"{rng.choice(en[:30])} {rng.choice(en[:30])}"', access=everything)
+                   for _ in range(40)],
+        "fuzzy": [Query.parse(_typo(rng.choice(names), rng) + "~", access=everything) for _ in range(40)],
+        "filtered+faceted": [Query.parse(f"{rng.choice(names)} lang:uk date:2022-03..2023-06",
+                                         access=Access.public(),
+                                         facets=("person", "doc_type", "collection", "month"))
+                             for _ in range(40)],
+        "cross-script": [Query.parse(TRANSLIT[rng.choice(names)], access=everything) for _ in range(40)],
+    }
+    return mix
+
+
+def _typo(word: str, rng: random.Random) -> str:
+    i = rng.randrange(1, len(word) - 1)
+    return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+
+
+def run(backend, pages: int, label: str, directory: Path | None) -> None:
+    started = time.perf_counter()
+    written = backend.rebuild(corpus(pages))
+    backend.refresh()
+    elapsed = time.perf_counter() - started
+    size = sum(f.stat().st_size for f in directory.rglob("*") if f.is_file()) if directory else None
+    print(f"\n== {label}: {written:,} pages indexed in {elapsed:.1f} s = {written / elapsed:,.0f} pages/s"
+          + (f", index {size / 1e6:,.0f} MB on disk" if size else ""))
+    rng = random.Random(11)
+    for kind, queries in query_mix(rng).items():
+        for q in queries[:5]:
+            backend.search(q)  # warm caches
+        timings, totals = [], []
+        for _ in range(3):
+            for q in queries:
+                t = time.perf_counter()
+                totals.append(backend.search(q).total_pages)
+                timings.append((time.perf_counter() - t) * 1000)
+        p = np.percentile(timings, [50, 95, 99])
+        print(f"{kind:>17}: p50 {p[0]:6.1f} ms  p95 {p[1]:6.1f} ms  p99 {p[2]:6.1f} ms"
+              f"  (median hits {statistics.median(totals):,.0f})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=100_000)
+    parser.add_argument("--es-pages", type=int, default=100_000)
+    parser.add_argument("--no-elasticsearch", action="store_true")
+    parser.add_argument("--no-embedded", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        if not args.no_embedded:
+            backend = open_search(None, Path(tmp))
+            run(backend, args.pages, "embedded (tantivy)", Path(tmp) / "index")
+            backend.close()
+        if not args.no_elasticsearch:
+            from osmem_server import OsmemServer
+
+            sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "search"))
+            from conftest import PlainJsonNode  # osmem refuses compatible-with media types
+
+            with OsmemServer.start(addr="127.0.0.1:0", japanese=False) as server:
+                backend = open_search(server.url, Path(tmp), node_class=PlainJsonNode,
+                                      request_timeout=120)
+                run(backend, args.es_pages, "elasticsearch API (osmem-server, in memory)", None)
+                backend.close()
+
+
+if __name__ == "__main__":
+    main()
