@@ -12,9 +12,11 @@ from nlp.dates import find_dates
 class DateRuler:
     """Add the dates our patterns find.
 
-    With `override`, a pattern date replaces overlapping model entities (used where the model has no DATE
-    label, or where patterns measured better); otherwise it only fills gaps and the model's DATE spans are
-    normalised later by the normalizer.
+    Where the model has no entity, a pattern date is added. Where it overlaps model entities, the model's
+    span is kept (it follows the annotation convention it was trained on; the normalizer still gives it an
+    ISO value), except when the pattern joins two or more model DATEs into one range ("з 14 по 20 березня
+    2022", which a model reads as "14" and "20 березня 2022"). With `override` (for models without DATE,
+    whose guesses on date words are wrong) a pattern date replaces whatever it overlaps.
     """
 
     def __init__(self, lang: str, override: bool):
@@ -28,10 +30,17 @@ class DateRuler:
             if span is not None:
                 spans.append(span)
                 values[(span.start_char, span.end_char)] = match.value
+        if not self.override:
+            spans = [s for s in spans if _fills_gap_or_joins_dates(s, doc)]
         info = rule_info(doc)
-        for span in add_entities(doc, spans, override=self.override):
+        for span in add_entities(doc, spans, override=True):
             info[(span.start_char, span.end_char)] = ("rule:dates", values[(span.start_char, span.end_char)])
         return doc
+
+
+def _fills_gap_or_joins_dates(span, doc: Doc) -> bool:
+    overlapping = [e for e in doc.ents if e.start < span.end and span.start < e.end]
+    return not overlapping or (len(overlapping) >= 2 and all(e.label_ == "DATE" for e in overlapping))
 
 
 @Language.factory("svidok_dates", assigns=["doc.ents"], default_config={"lang": "uk", "override": False})

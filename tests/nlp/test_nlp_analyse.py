@@ -1,0 +1,104 @@
+"""nlp.analyse end to end on fictional testimonies: everything marked is found and normalised."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import nlp
+from conftest import TESTIMONIES
+
+
+def test_every_marked_mention_is_found_with_its_normalised_key(testimony):
+    lang, text, expected = testimony
+    analysis = nlp.analyse(text)
+    assert analysis.language == lang
+    found = {(m.start, m.end, m.label): m for m in analysis.mentions}
+    for start, end, label, key in expected:
+        mention = found.get((start, end, label))
+        assert mention is not None, f"{label} {text[start:end]!r} not found; got {[(m.text, m.label) for m in analysis.mentions]}"
+        assert mention.key == key, f"{text[start:end]!r}: key {mention.key!r}, expected {key!r}"
+
+
+def test_mention_offsets_point_into_the_text(testimony):
+    _, text, _ = testimony
+    for mention in nlp.analyse(text).mentions:
+        assert text[mention.start:mention.end] == mention.text
+        assert mention.label in nlp.LABELS
+        assert 0 < mention.confidence <= 1
+        assert mention.source
+
+
+def test_one_person_in_three_scripts_and_cases_gets_one_key():
+    keys = set()
+    for _, text, expected in TESTIMONIES:
+        for start, end, label, key in expected:
+            if label == "PERSON" and key == "ivan kovalenko":
+                keys.add(next(m.key for m in nlp.analyse(text).mentions if (m.start, m.end) == (start, end)))
+    assert keys == {"ivan kovalenko"}
+
+
+def test_two_people_sharing_a_surname_keep_different_keys():
+    text = "Я бачила Івана Коваленка та Олену Коваленко."
+    people = [m for m in nlp.analyse(text, lang="uk").mentions if m.label == "PERSON"]
+    assert [m.normalized for m in people] == ["Іван Коваленко", "Олена Коваленко"]
+    assert people[0].key != people[1].key
+
+
+def test_person_normalised_to_nominative_with_patronymic_kept():
+    mention = next(m for m in nlp.analyse("Затримали Коваленка Івана Петровича.", lang="uk").mentions
+                   if m.label == "PERSON")
+    assert mention.normalized == "Коваленко Іван Петрович"
+
+
+def test_places_are_normalised_to_geonames_across_scripts():
+    keys = set()
+    for text, lang in (("Мене затримали в Херсоні.", "uk"), ("Меня задержали в Херсоне.", "ru"),
+                       ("I was detained in Kherson.", "en")):
+        place = next(m for m in nlp.analyse(text, lang=lang).mentions if m.label == "LOCATION")
+        assert place.normalized == "Kherson"
+        keys.add(place.key)
+    assert keys == {"geonames:706448"}
+
+
+def test_mixed_text_is_analysed_per_paragraph():
+    text = "Мене затримали 14 березня 2022 року.\n\nЕго задержали 2 мая 2022 года.\n\nHe was freed on 3 June 2023."
+    analysis = nlp.analyse(text)
+    assert [s.language for s in analysis.segments] == ["uk", "ru", "en"]
+    assert [m.normalized for m in analysis.mentions if m.label == "DATE"] == ["2022-03-14", "2022-05-02", "2023-06-03"]
+    assert analysis.segments[0].start == 0 and analysis.segments[-1].end == len(text)
+
+
+def test_analyse_many_gives_what_analyse_gives_one_by_one():
+    texts = [text for _, text, _ in TESTIMONIES]
+    assert list(nlp.analyse_many(texts, batch_size=3)) == [nlp.analyse(t) for t in texts]
+    assert list(nlp.analyse_pages(iter(texts))) == [nlp.analyse(t) for t in texts]
+
+
+def test_forcing_an_unknown_language_is_an_error():
+    try:
+        nlp.analyse("text", lang="de")
+    except ValueError as exc:
+        assert "de" in str(exc)
+    else:
+        raise AssertionError("analyse accepted a language it has no pipeline for")
+
+
+def test_empty_text_has_no_mentions():
+    assert nlp.analyse("").mentions == []
+
+
+def test_nlp_imports_none_of_the_other_packages():
+    code = ("import sys, nlp; nlp.analyse('Херсон', lang='uk'); "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'archive_schema', 'ingest', 'search_api'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_our_factories_are_registered():
+    from spacy.language import Language
+
+    import nlp.components
+
+    for name in nlp.components.FACTORIES:
+        assert Language.has_factory(name) or name in Language.component_names()

@@ -1,0 +1,112 @@
+"""The rule parts of nlp: facility gazetteer, dates, language detection, name keys."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.dates import find_dates, normalize_date, precision
+from nlp.facilities import find_facilities
+from nlp.language import detect_language, language_segments
+from nlp.names import name_key
+
+TAGANROG = "ru-rostov-taganrog-sizo-2"
+OLENIVKA = "ua-donetsk-olenivka-vk-120"
+
+
+@pytest.mark.parametrize("text", ["Тримали в СІЗО №2 у Таганрозі.", "Держали в СИЗО-2 в Таганроге.",
+                                  "Held in SIZO-2 in Taganrog.", "Тримали в СІЗО № 2 м. Таганрога.",
+                                  "Held in pre-trial detention centre No. 2 in Taganrog."])
+def test_numbered_sizo_with_its_town_is_one_facility_in_every_script(text):
+    [match] = find_facilities(text)
+    assert match.id == TAGANROG
+    assert "2" in text[match.start:match.end]
+
+
+@pytest.mark.parametrize("text", ["СІЗО №2", "СИЗО-2", "SIZO-2", "СИЗО № 2"])
+def test_numbered_sizo_without_a_town_gets_a_generic_id(text):
+    assert [m.id for m in find_facilities(f"Його тримали в {text}.")] == ["sizo-2"]
+
+
+@pytest.mark.parametrize("text", ["Оленівка", "в Оленівці", "з Оленівки", "в Еленовке", "Еленовка", "из Еленовки",
+                                  "Olenivka", "колонія в Оленівці"])
+def test_olenivka_in_any_case_and_script(text):
+    assert [m.id for m in find_facilities(text)] == [OLENIVKA]
+
+
+def test_colony_numbers_and_regions():
+    assert [m.id for m in find_facilities("в ИК-1 Тульской области")] == ["ru-tula-donskoy-ik-1"]
+    assert [m.id for m in find_facilities("у ВК-77")] == ["colony-77"]
+    assert find_facilities("ИК без номера") == []
+
+
+def test_izolyatsia_is_a_proper_name_only():
+    assert [m.id for m in find_facilities("в Ізоляції")] == ["ua-donetsk-izolyatsia"]
+    assert find_facilities("суворої ізоляції") == []
+
+
+def test_generic_institutions_are_typed():
+    [home] = find_facilities("дітей вивезли з дитячого будинку")
+    assert home.type == "children_institution"
+    [hospital] = find_facilities("his mother was placed in a psychiatric hospital")
+    assert hospital.type == "psychiatric"
+
+
+@pytest.mark.parametrize("lang,text,value", [
+    ("uk", "14 березня 2022 року", "2022-03-14"),
+    ("uk", "у березні 2022 р.", "2022-03"),
+    ("uk", "в 2023 році", "2023"),
+    ("uk", "з 14 по 20 березня 2022", "2022-03-14/2022-03-20"),
+    ("uk", "з 30 березня по 2 квітня 2022 року", "2022-03-30/2022-04-02"),
+    ("uk", "03.04.2022", "2022-04-03"),
+    ("ru", "14 марта 2022 года", "2022-03-14"),
+    ("ru", "в марте 2022 г.", "2022-03"),
+    ("ru", "с 5 по 12 мая 2022 года", "2022-05-05/2022-05-12"),
+    ("en", "on 14 March 2022", "2022-03-14"),
+    ("en", "on March 15, 2022", "2022-03-15"),
+    ("en", "from 14 to 20 March 2022", "2022-03-14/2022-03-20"),
+    ("en", "between 1 May 2022 and 3 June 2022", "2022-05-01/2022-06-03"),
+])
+def test_dates_are_found_and_normalised_with_precision(lang, text, value):
+    [match] = find_dates(text, lang)
+    assert match.value == value
+
+
+def test_a_date_without_year_takes_the_previous_year_or_none():
+    assert [m.value for m in find_dates("14 березня 2022 року, а 1 квітня", "uk")] == ["2022-03-14", "2022-04-01"]
+    assert [m.value for m in find_dates("1 квітня", "uk")] == [None]
+
+
+def test_dateparser_normalises_what_the_model_finds_but_never_guesses_a_year():
+    assert normalize_date("the 14th of March 2022", "en") == "2022-03-14"
+    assert normalize_date("three years", "en") is None
+    assert normalize_date("the next day", "en") is None
+
+
+def test_precision_is_read_from_the_shape():
+    assert [precision(v) for v in ("2022-03-14", "2022-03", "2022", "2022-03-14/2022-03-20")] == \
+        ["day", "month", "year", "range"]
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Мене затримали біля Херсона і тримали у підвалі.", "uk"),
+    ("Меня задержали возле Херсона и держали в подвале.", "ru"),
+    ("I was detained near Kherson.", "en"),
+    ("Марина сказала, що вони поїхали", "uk"),
+    ("Мама сказала, что они уехали", "ru"),
+])
+def test_language_of_a_paragraph(text, lang):
+    assert detect_language(text) == lang
+
+
+def test_segments_cover_the_text_and_group_paragraphs():
+    text = "Мене затримали.\n\nЇх теж.\n\nМеня задержали, что они уехали.\n\nAnd me."
+    segments = language_segments(text)
+    assert [s[2] for s in segments] == ["uk", "ru", "en"]
+    assert segments[0][0] == 0 and segments[-1][1] == len(text)
+    assert all(a[1] == b[0] for a, b in zip(segments, segments[1:]))
+
+
+def test_name_keys_merge_scripts_and_drop_patronymics_and_titles():
+    assert name_key("Коваленко Іван Петрович") == name_key("Иван Коваленко") == name_key("Mr Ivan Kovalenko")
+    assert name_key("Олександр Шевченко") == name_key("Oleksandr Shevchenko")
+    assert name_key("Іван Коваленко") != name_key("Олена Коваленко")
