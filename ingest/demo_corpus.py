@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
-import hashlib
 import io
 import os
 import random
@@ -81,36 +80,35 @@ def _pdf_font() -> str:
     """The font for fpdf2, cut down to Latin + Cyrillic + punctuation.
 
     fpdf2 parses the whole TTF for every document (~0.2 s for DejaVu's 6,000 glyphs; ~0.05 s for this subset),
-    which dominated generating the bench corpus. The subset is made once and cached in the temp directory under
-    its source's hash; its bytes are deterministic, so the PDFs stay reproducible.
+    which dominated generating the bench corpus. The subset is made once per process into a private temporary
+    folder (never a shared, guessable path another user could plant a file at) and removed at exit. Its bytes are
+    deterministic, so the PDFs stay reproducible.
     """
     return _subset_font(font_paths()[0])
 
 
 @functools.lru_cache(maxsize=None)
 def _subset_font(regular: Path) -> str:
-    data = regular.read_bytes()
-    target = Path(tempfile.gettempdir()) / f"svidok-demo-font-{hashlib.sha256(data).hexdigest()[:16]}-v1.ttf"
-    if target.is_file():
-        return str(target)
     try:
         from fontTools import subset
         from fontTools.ttLib import TTFont
     except ImportError:  # fontTools comes with fpdf2; without it use the full font
         return str(regular)
+    import atexit
+    import logging
+    import shutil
+
     options = subset.Options()
     options.layout_features, options.name_IDs, options.notdef_outline = ["*"], ["*"], True
-    font = TTFont(io.BytesIO(data), recalcTimestamp=False)
+    font = TTFont(str(regular), recalcTimestamp=False)
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=_SUBSET_RANGES)
-    import logging
     logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # "FFTM NOT subset" is noise
     subsetter.subset(font)
-    buf = io.BytesIO()
-    font.save(buf)
-    tmp = target.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(buf.getvalue())
-    os.replace(tmp, target)  # atomic: concurrent generators never see half a font
+    folder = tempfile.mkdtemp(prefix="svidok-demo-font-")
+    atexit.register(shutil.rmtree, folder, True)
+    target = Path(folder) / (regular.stem + "-subset.ttf")
+    font.save(str(target))
     return str(target)
 
 
@@ -1092,12 +1090,13 @@ def _demo_entries(seed: int) -> list[_Entry]:
         _meta(f"E-mail: draft application for {K.en}", "letter", "2024-01-10", "uk,en", C_COURT, "confidential",
               SOURCE_LAWYER))
 
-    # a ZIP holding a letter and a statement (no sidecar row: its members are items of their own)
+    # a ZIP holding a letter and a statement; its members are items of their own and inherit its row
     r = rng("zip")
     add("archives/melnychuk_family_bundle.zip", _zip_bytes([
         ("melnychuk_bundle/letter_to_mother_uk.txt", letter_melnychuk_family_uk(r).encode("utf-8")),
         ("melnychuk_bundle/neighbour_statement_ru.pdf", render_pdf(neighbour_statement_ru(r))),
-    ]), None)
+    ]), _meta("Family bundle: letter and neighbour's statement about Oksana Melnychuk", "other", "2022..2023",
+              "uk,ru", C_LETTERS, source=SOURCE_FAMILY))
 
     # image-only scan (no text layer) and a photo
     r = rng("scan")
