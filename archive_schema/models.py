@@ -142,3 +142,87 @@ class AuditEvent(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     __table_args__ = (Index("ix_audit_object", "object_type", "object_id"), Index("ix_audit_action", "action"))
+
+
+class Entity(Base):
+    """A resolved person, place, facility or organisation.
+
+    Machine resolution creates entities and adds names; people decide merges, splits and names, and their
+    decisions win: a merged entity points at the one it was merged into (``merged_into_id``), a mention moved by
+    hand is pinned (``MentionPin``), and a name set by hand (``origin == "manual"``) is never renamed.
+    """
+    __tablename__ = "entity"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(20))  # person, place, facility, org
+    name: Mapped[str] = mapped_column(String(500))
+    key: Mapped[str] = mapped_column(String(500))  # what resolution matches on (script- and case-independent)
+    properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    origin: Mapped[str] = mapped_column(String(20), default="machine")
+    merged_into_id: Mapped[str | None] = mapped_column(ForeignKey("entity.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    names: Mapped[list["EntityName"]] = relationship(back_populates="entity", cascade="all, delete-orphan")
+    __table_args__ = (Index("ix_entity_kind_key", "kind", "key"),)
+
+
+class EntityName(Base):
+    """Every spelling an entity was seen under (or given by hand): the aliases search and people use."""
+    __tablename__ = "entity_name"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    entity_id: Mapped[str] = mapped_column(ForeignKey("entity.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(500))
+    key: Mapped[str] = mapped_column(String(500))
+    origin: Mapped[str] = mapped_column(String(20), default="machine")
+    entity: Mapped[Entity] = relationship(back_populates="names")
+    __table_args__ = (UniqueConstraint("entity_id", "name", name="uq_entity_name"), Index("ix_entity_name_key", "key"))
+
+
+class Mention(Base):
+    """A span of a page's text naming a person, place, facility, date or organisation."""
+    __tablename__ = "mention"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    item_id: Mapped[str] = mapped_column(ForeignKey("evidence_item.id", ondelete="CASCADE"))
+    page_id: Mapped[str] = mapped_column(ForeignKey("page.id", ondelete="CASCADE"))
+    page_number: Mapped[int]
+    start: Mapped[int]
+    end: Mapped[int]
+    label: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(String(1000))
+    normalized: Mapped[str | None] = mapped_column(String(1000))
+    source: Mapped[str] = mapped_column(String(200))
+    confidence: Mapped[float] = mapped_column(Float)
+    entity_id: Mapped[str | None] = mapped_column(ForeignKey("entity.id"))
+    #: how sure the link to the entity is (1.0 for a pinned or fully matching name)
+    link_confidence: Mapped[float | None] = mapped_column(Float)
+    __table_args__ = (Index("ix_mention_item", "item_id"), Index("ix_mention_entity", "entity_id"),
+                      Index("ix_mention_page", "page_id"), Index("ix_mention_label_norm", "label", "normalized"))
+
+
+class MentionPin(Base):
+    """A person's decision that the mention at this place in this original is this entity.
+
+    Keyed by the original's sha256 and the span, so it survives reprocessing (which recreates mentions).
+    """
+    __tablename__ = "mention_pin"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    sha256: Mapped[str] = mapped_column(String(64))
+    page_number: Mapped[int]
+    start: Mapped[int]
+    end: Mapped[int]
+    entity_id: Mapped[str] = mapped_column(ForeignKey("entity.id"))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __table_args__ = (UniqueConstraint("sha256", "page_number", "start", "end", name="uq_mention_pin"),)
+
+
+class EntityDecision(Base):
+    """History of what people decided about entities: merge, split, rename."""
+    __tablename__ = "entity_decision"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    action: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[str] = mapped_column(ForeignKey("entity.id"))
+    other_id: Mapped[str | None] = mapped_column(ForeignKey("entity.id"))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __table_args__ = (Index("ix_entity_decision_entity", "entity_id"),)

@@ -35,6 +35,8 @@ class Settings:
     max_zip_entries: int = 100_000
     #: characters kept per stored page; longer pages are cut and the item is flagged
     max_page_chars: int = 1_000_000
+    #: pipeline stages to run, in order (``SVIDOK_STAGES=extract`` stores and extracts text only)
+    stages: tuple[str, ...] = ("extract", "nlp")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
@@ -51,6 +53,7 @@ class Settings:
             max_extract_size=_int(env, "SVIDOK_MAX_EXTRACT_SIZE", cls.max_extract_size),
             max_pages=_int(env, "SVIDOK_MAX_PAGES", cls.max_pages),
             max_unpacked_size=_int(env, "SVIDOK_MAX_UNPACKED_SIZE", cls.max_unpacked_size),
+            stages=_stages(env.get("SVIDOK_STAGES")),
         )
 
     def with_(self, **changes) -> "Settings":
@@ -75,3 +78,15 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise ValueError(f"{name} must be positive")
     return value
+
+
+def _stages(raw: str | None) -> tuple[str, ...]:
+    from .vocab import STAGES
+
+    if not raw:
+        return tuple(STAGES)
+    chosen = tuple(s.strip() for s in raw.split(",") if s.strip())
+    unknown = [s for s in chosen if s not in STAGES]
+    if unknown or not chosen or chosen[0] != "extract":
+        raise ValueError(f"SVIDOK_STAGES must start with extract and name only {', '.join(STAGES)}; got {raw!r}")
+    return tuple(s for s in STAGES if s in chosen)

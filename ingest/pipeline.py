@@ -183,7 +183,8 @@ def claim_stage(session: Session, item: EvidenceItem, stage: str, version: str) 
     run.state, run.worker, run.error = StageState.running.value, worker_name(), None
     run.attempts = (run.attempts or 0) + 1
     run.started_at = utcnow()
-    item.state = ItemState.processing.value
+    if item.state != ItemState.needs_ocr.value or stage == "extract":  # waiting for OCR is kept until OCR
+        item.state = ItemState.processing.value
     session.flush()
     return run
 
@@ -207,9 +208,10 @@ def _holder_dead(run: StageRun) -> bool:
 
 
 def process(ctx: Context, item_id: str) -> str:
-    """Run every stage for one item. Returns the item's state."""
-    for stage, version in STAGES.items():
-        STAGE_FUNCTIONS[stage](ctx, item_id, version)
+    """Run every enabled stage for one item, in order. Returns the item's state."""
+    functions = stage_functions()
+    for stage in ctx.settings.stages:
+        functions[stage](ctx, item_id, STAGES[stage])
     with ctx.db.reader() as session:
         item = session.get(EvidenceItem, item_id)
         return item.state if item else "missing"
@@ -222,17 +224,17 @@ def run_extract(ctx: Context, item_id: str, version: str) -> None:
             return
         run = claim_stage(session, item, "extract", version)
         if run is None:
-            _settle_item_state(session, item)
+            settle_item_state(session, item, ctx.settings.stages)
             return
         run_id, sha256, filename, size = run.id, item.sha256, item.filename, item.size
     try:
         with ctx.local_copy(sha256) as path:
             _extract(ctx, item_id, run_id, Source(path, filename, size, _head(path), ctx.settings))
     except ExtractionError as exc:
-        _fail(ctx, item_id, run_id, str(exc))
+        fail_stage(ctx, item_id, run_id, str(exc))
     except Exception as exc:  # a bug or a library crash: the item fails, the batch goes on, the log has it
         log.exception("extracting %s (%s) failed", filename, item_id)
-        _fail(ctx, item_id, run_id, f"internal error while extracting ({type(exc).__name__}: {exc})"[:2000])
+        fail_stage(ctx, item_id, run_id, f"internal error while extracting ({type(exc).__name__}: {exc})"[:2000])
 
 
 def _head(path: Path) -> bytes:
@@ -290,7 +292,7 @@ def _extract(ctx: Context, item_id: str, run_id: str, source: Source) -> None:
     with ctx.db.sessions.begin() as session:
         run = session.get(StageRun, run_id)
         run.state, run.finished_at = StageState.done.value, utcnow()
-        _settle_item_state(session, session.get(EvidenceItem, item_id))
+        settle_item_state(session, session.get(EvidenceItem, item_id), ctx.settings.stages)
 
 
 def clean_page_text(text: str, limit: int) -> tuple[str, bool]:
@@ -336,7 +338,7 @@ def _note_rejected(ctx: Context, item_id: str, name: str, reason: str) -> None:
         item.properties = props
 
 
-def _fail(ctx: Context, item_id: str, run_id: str, reason: str) -> None:
+def fail_stage(ctx: Context, item_id: str, run_id: str, reason: str) -> None:
     with ctx.db.sessions.begin() as session:
         run = session.get(StageRun, run_id)
         run.state, run.error, run.finished_at = StageState.failed.value, reason, utcnow()
@@ -346,21 +348,24 @@ def _fail(ctx: Context, item_id: str, run_id: str, reason: str) -> None:
                      details={"stage": run.stage, "reason": reason})
 
 
-def _settle_item_state(session: Session, item: EvidenceItem) -> None:
-    """An item's state follows from its stage runs for the current versions."""
+def settle_item_state(session: Session, item: EvidenceItem, stages: tuple[str, ...]) -> None:
+    """An item's state follows from its stage runs for the current versions of the enabled stages."""
     runs = {r.stage: r for r in session.scalars(select(StageRun).where(StageRun.sha256 == item.sha256))
             if STAGES.get(r.stage) == r.version}
     failed = [r for r in runs.values() if r.state == StageState.failed.value]
     if failed:
         item.state, item.error = ItemState.failed.value, failed[0].error
-    elif all(s in runs and runs[s].state == StageState.done.value for s in STAGES):
+    elif all(s in runs and runs[s].state == StageState.done.value for s in stages):
         if item.state != ItemState.needs_ocr.value:
             item.state = ItemState.processed.value
     elif any(r.state == StageState.running.value for r in runs.values()):
         item.state = ItemState.processing.value
 
 
-STAGE_FUNCTIONS: dict[str, Callable[[Context, str, str], None]] = {"extract": run_extract}
+def stage_functions() -> dict[str, Callable[[Context, str, str], None]]:
+    from .entities import run_nlp  # imported late: the NLP stage builds on this module
+
+    return {"extract": run_extract, "nlp": run_nlp}
 
 
 # --- delivery of promised work --------------------------------------------------------------------------------
@@ -403,3 +408,33 @@ def recover(ctx: Context, dispatch: Callable[[str], object]) -> int:
         dispatch(item_id)
         count += 1
     return count
+
+
+def reprocess(ctx: Context, stage: str, dispatch: Callable[[str], object], *, collection: str | None = None,
+              item_ids: list[str] | None = None, actor: str = "cli") -> int:
+    """Run ``stage`` (and the stages after it) again for the chosen items; people's decisions (pins, merges,
+    names) survive because they are stored apart from what the machine derives."""
+    from archive_schema.models import Collection
+
+    if stage not in ctx.settings.stages:
+        raise ValueError(f"unknown or disabled stage {stage!r}; stages: {', '.join(ctx.settings.stages)}")
+    redo = ctx.settings.stages[ctx.settings.stages.index(stage):]
+    with ctx.db.sessions.begin() as session:
+        query = select(EvidenceItem).where(EvidenceItem.state != ItemState.failed.value) if stage != "extract" \
+            else select(EvidenceItem)
+        if collection:
+            query = query.join(Collection, EvidenceItem.collection_id == Collection.id).where(
+                Collection.name == collection)
+        if item_ids is not None:
+            query = query.where(EvidenceItem.id.in_(item_ids))
+        items = list(session.scalars(query))
+        for item in items:
+            session.execute(delete(StageRun).where(StageRun.sha256 == item.sha256, StageRun.stage.in_(redo)))
+            if item.state != ItemState.needs_ocr.value or stage == "extract":
+                item.state = ItemState.processing.value
+            item.error = None
+            session.add(Outbox(topic="stage", key=item.id, payload={"reprocess": stage}))
+        audit.record(session, "pipeline.reprocess", actor=actor,
+                     details={"stage": stage, "collection": collection, "items": len(items)})
+    deliver(ctx, dispatch)
+    return len(items)

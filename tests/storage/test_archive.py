@@ -105,3 +105,17 @@ def test_concurrent_receipts_of_the_same_bytes_make_one_item(ctx):
         t.join()
     assert len({r.item_id for r in results}) == 1
     assert sorted(r.duplicate for r in results) == [False, True, True, True]
+
+
+def test_migrations_match_the_models(settings):
+    """A model changed without a migration would leave databases created by `db upgrade` behind."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from archive_schema.models import Base
+
+    database = connect(settings, upgrade=True)
+    with database.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    database.dispose()
+    assert diff == []
