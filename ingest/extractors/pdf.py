@@ -23,13 +23,13 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
 from pdfminer.converter import TextConverter
 from pdfminer.layout import LAParams
-from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect, PDFSyntaxError
 from pdfminer.pdfexceptions import PDFException
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
 from pdfminer.psexceptions import PSException
-from pdfminer.pdftypes import resolve1
+from pdfminer.pdftypes import PDFObjRef, resolve1
 from pdfminer.utils import decode_text
 
 from . import ExtractionError, Extractor, Source, register
@@ -69,7 +69,7 @@ def pdfminer_pages(path: Path, *, max_pages: int = DEFAULT_MAX_PAGES,
     """Each page's text with pdfminer.six, one page in memory at a time."""
     with path.open("rb") as fp:
         try:
-            document = PDFDocument(PDFParser(fp), password="")
+            document = _GuardedDocument(PDFParser(fp), password="")
         except PDFPasswordIncorrect as exc:
             raise ExtractionError("encrypted PDF: needs the password") from exc
         except PDFEncryptionError as exc:
@@ -142,6 +142,24 @@ def pdfium_pages(path: Path, *, max_pages: int = DEFAULT_MAX_PAGES,
 
 
 ENGINES: dict[str, Callable[..., Iterator[str]]] = {"pdfminer": pdfminer_pages, "pdfium": pdfium_pages}
+
+
+class _GuardedDocument(PDFDocument):
+    """pdfminer's document, minus a hang: an object that is a reference to itself (or a ring of them).
+
+    ``resolve1`` follows references in a ``while`` loop, so ``5 0 obj 5 0 R endobj`` (one flipped byte can make
+    it) spins forever. Following the chain here, with a memory of where we have been, ends it as damage.
+    """
+
+    def getobj(self, objid: int) -> object:
+        found = super().getobj(objid)
+        seen = {objid}
+        while isinstance(found, PDFObjRef):
+            if found.objid in seen:
+                raise PDFSyntaxError(f"object {objid} refers to itself through a ring of references")
+            seen.add(found.objid)
+            found = super().getobj(found.objid)
+        return found
 
 
 def _declared_pages(document: PDFDocument) -> int | None:

@@ -114,6 +114,11 @@ def test_pdf_declaring_pages_within_the_limit_reads_the_real_ones(tmp_path, limi
     assert [words(page) for page in pages] == ["Page one of a forged page tree"]
 
 
+def test_pdf_whose_object_refers_to_itself_is_damaged_not_a_hang(tmp_path, limits):
+    reason = failure(files.pdf_with_reference_ring(tmp_path), limits)
+    assert reason == "damaged PDF: object 2 refers to itself through a ring of references"
+
+
 def test_png_named_pdf_is_an_image_because_content_beats_the_name(tmp_path, limits):
     extractor, source, pages = extract(files.png(tmp_path, "scan.pdf"), limits)
     assert extractor.media_type == "image/png"
