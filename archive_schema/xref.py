@@ -1,0 +1,381 @@
+"""Cross-references between entities and documents: where an entity is named, who appears with it, a timeline
+of dated mentions near it, and the pages where two entities meet. Pure queries: each takes a session, reads,
+and answers a bounded result.
+
+Merges are followed: an entity merged into another has no mentions of its own (they moved), so every query
+first forwards the id it is given to the surviving entity (``survivor``) and answers for that one.
+
+Access: every query reaches items only through ``_visible``, the single criterion on ``Mention.item_id``. Today
+every item is visible to whoever may call these functions; the search issue's classification and case filters
+(``allowed_item_ids``, classifications the caller may see) become that criterion, and every query obeys it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, and_, case, distinct, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from .models import Entity, EntityDecision, EntityName, EvidenceItem, Mention, Page
+from .search.analysis import name_key
+
+#: a timeline looks for entity mentions on at most this many pages, and answers at most this many events
+TIMELINE_PAGES = 2000
+TIMELINE_EVENTS = 500
+#: characters of page text shown on each side of a mention
+CONTEXT = 80
+#: a date this far from the entity's mention is "on the same page" rather than "near"
+NEAR_WEIGHT, PAGE_WEIGHT = 1.0, 0.5
+_ISO_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?(?:/\d{4}(?:-\d{2}(?:-\d{2})?)?)?$")
+
+
+def _visible(item_id: ColumnElement) -> ColumnElement[bool]:
+    """The items the caller may see, as a criterion on an item id column: the one place access filters go."""
+    return true()
+
+
+# --- answers --------------------------------------------------------------------------------------------------
+
+@dataclass
+class EntityRef:
+    id: str
+    kind: str
+    name: str
+
+
+@dataclass
+class DocDate:
+    start: dt.date
+    end: dt.date | None
+    precision: str | None
+
+
+@dataclass
+class EntityDocument:
+    item_id: str
+    title: str
+    filename: str
+    doc_type: str
+    date: DocDate | None
+    pages: list[int]
+    mentions: int
+
+
+@dataclass
+class Documents:
+    entity: EntityRef
+    total: int = field(metadata={"description": "items naming the entity"})
+    page: int
+    size: int
+    documents: list[EntityDocument]
+
+
+@dataclass
+class Cooccurrence:
+    entity: EntityRef
+    pages: int = field(metadata={"description": "pages naming both"})
+    items: int = field(metadata={"description": "items naming both"})
+
+
+@dataclass
+class TimelineEvent:
+    date: str = field(metadata={"description": "ISO 8601: 2022-03-14, 2022-03, 2022 or START/END"})
+    precision: str
+    item_id: str
+    title: str
+    page: int
+    text: str = field(metadata={"description": "the date as written"})
+    distance: int | None = field(metadata={"description": "characters between the date and the entity's mention"})
+    weight: float = field(metadata={"description": "1.0 when within the window, 0.5 elsewhere on the page"})
+    snippet: str
+    mention_id: str
+
+
+@dataclass
+class PairPage:
+    item_id: str
+    title: str
+    page: int
+    snippet: str = field(metadata={"description": "page text around the closest mentions of both"})
+
+
+@dataclass
+class NamedCount:
+    key: str
+    count: int
+
+
+@dataclass
+class Decision:
+    id: str
+    action: str
+    entity_id: str
+    other_id: str | None
+    actor: str
+    at: dt.datetime
+    details: dict
+
+
+@dataclass
+class EntitySummary:
+    id: str
+    kind: str
+    name: str
+    origin: str
+    properties: dict
+    merged_into: str | None = field(metadata={"description": "the surviving entity, when this one was merged"})
+    merged_from: list[str]
+    names: list[str]
+    mentions: int
+    by_label: list[NamedCount]
+    by_item: list[NamedCount] = field(metadata={"description": "items with the most mentions (at most 50)"})
+    decisions: list[Decision]
+
+
+@dataclass
+class EntityListEntry:
+    id: str
+    kind: str
+    name: str
+    mentions: int
+
+
+@dataclass
+class EntityList:
+    total: int
+    page: int
+    size: int
+    entities: list[EntityListEntry]
+
+
+# --- queries ------------------------------------------------------------------------------------------------
+
+def survivor(session: Session, entity_id: str) -> Entity | None:
+    """The entity, or the one it was (transitively) merged into; None when unknown."""
+    entity, seen = session.get(Entity, entity_id), set()
+    while entity is not None and entity.merged_into_id and entity.id not in seen:
+        seen.add(entity.id)
+        entity = session.get(Entity, entity.merged_into_id)
+    return entity
+
+
+def _ref(entity: Entity) -> EntityRef:
+    return EntityRef(entity.id, entity.kind, entity.name)
+
+
+def _pages_of(entity_id: str):
+    """Page ids naming the entity, as a subquery."""
+    return select(Mention.page_id).where(Mention.entity_id == entity_id, _visible(Mention.item_id)).distinct()
+
+
+def entity_documents(session: Session, entity_id: str, *, page: int = 1, size: int = 50) -> Documents | None:
+    """Items naming the entity, most mentions first, with the pages it is named on."""
+    entity = survivor(session, entity_id)
+    if entity is None:
+        return None
+    mine = and_(Mention.entity_id == entity.id, _visible(Mention.item_id))
+    total = session.scalar(select(func.count(distinct(Mention.item_id))).where(mine))
+    count = func.count(Mention.id).label("n")
+    rows = session.execute(
+        select(EvidenceItem.id, EvidenceItem.title, EvidenceItem.filename, EvidenceItem.doc_type,
+               EvidenceItem.doc_date_start, EvidenceItem.doc_date_end, EvidenceItem.doc_date_precision, count)
+        .join(Mention, Mention.item_id == EvidenceItem.id).where(mine)
+        .group_by(EvidenceItem.id, EvidenceItem.title, EvidenceItem.filename, EvidenceItem.doc_type,
+                  EvidenceItem.doc_date_start, EvidenceItem.doc_date_end, EvidenceItem.doc_date_precision)
+        .order_by(count.desc(), EvidenceItem.id).offset((page - 1) * size).limit(size)).all()
+    pages: dict[str, list[int]] = {row.id: [] for row in rows}
+    if rows:
+        for item_id, number in session.execute(
+                select(Mention.item_id, Mention.page_number).where(mine, Mention.item_id.in_(pages))
+                .distinct().order_by(Mention.item_id, Mention.page_number)):
+            pages[item_id].append(number)
+    documents = [EntityDocument(row.id, row.title or "", row.filename, row.doc_type,
+                                DocDate(row.doc_date_start, row.doc_date_end, row.doc_date_precision)
+                                if row.doc_date_start else None, pages[row.id], row.n) for row in rows]
+    return Documents(_ref(entity), total or 0, page, size, documents)
+
+
+def cooccurring(session: Session, entity_id: str, *, scope: str = "page", kind: str | None = None,
+                limit: int = 50) -> tuple[EntityRef, list[Cooccurrence]] | None:
+    """Other entities named on the same pages (``scope="page"``) or items (``"item"``), most shared first."""
+    if scope not in ("page", "item"):
+        raise ValueError("scope must be page or item")
+    entity = survivor(session, entity_id)
+    if entity is None:
+        return None
+    my_pages = _pages_of(entity.id)
+    pages = func.count(distinct(case((Mention.page_id.in_(my_pages), Mention.page_id)))).label("pages")
+    items = func.count(distinct(Mention.item_id)).label("items")
+    where = [Mention.entity_id.is_not(None), Mention.entity_id != entity.id, _visible(Mention.item_id)]
+    if scope == "page":
+        where.append(Mention.page_id.in_(my_pages))
+    else:
+        where.append(Mention.item_id.in_(select(Mention.item_id).where(
+            Mention.entity_id == entity.id, _visible(Mention.item_id)).distinct()))
+    if kind:
+        where.append(Entity.kind == kind)
+    first = pages if scope == "page" else items
+    second = items if scope == "page" else pages
+    rows = session.execute(
+        select(Entity.id, Entity.kind, Entity.name, pages, items).join(Mention, Mention.entity_id == Entity.id)
+        .where(*where).group_by(Entity.id, Entity.kind, Entity.name)
+        .order_by(first.desc(), second.desc(), Entity.name, Entity.id).limit(limit)).all()
+    return _ref(entity), [Cooccurrence(EntityRef(r.id, r.kind, r.name), r.pages, r.items) for r in rows]
+
+
+def precision_of(iso: str) -> str:
+    """day, month, year or range, from the shape of a normalised date."""
+    if "/" in iso:
+        return "range"
+    return {4: "year", 7: "month"}.get(len(iso), "day")
+
+
+def _snippet_columns(start, end):
+    """SQL for the page text around [start, end): only that much leaves the database, however long the page."""
+    begin = case((start > CONTEXT, start - CONTEXT), else_=0)
+    return begin.label("snippet_start"), func.substr(Page.text, begin + 1, end - begin + CONTEXT).label("snippet")
+
+
+def _clean(text: str, cut_left: bool, cut_right: bool) -> str:
+    text = " ".join(text.split())
+    return ("…" if cut_left else "") + text + ("…" if cut_right else "")
+
+
+def timeline(session: Session, entity_id: str, *, window: int = 300) -> tuple[EntityRef, list[TimelineEvent]] | None:
+    """Dated mentions near the entity, by date: on every page naming it, each DATE mention with a normalised
+    value, weighted 1.0 within ``window`` characters of one of the entity's mentions and 0.5 elsewhere on the
+    page (the page still ties them, more loosely)."""
+    entity = survivor(session, entity_id)
+    if entity is None:
+        return None
+    pages = _pages_of(entity.id).order_by(Mention.page_id).limit(TIMELINE_PAGES)
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for page_id, start, end in session.execute(
+            select(Mention.page_id, Mention.start, Mention.end).where(
+                Mention.entity_id == entity.id, Mention.page_id.in_(pages))):
+        spans.setdefault(page_id, []).append((start, end))
+    if not spans:
+        return _ref(entity), []
+    snippet_start, snippet = _snippet_columns(Mention.start, Mention.end)
+    rows = session.execute(
+        select(Mention.id, Mention.page_id, Mention.item_id, Mention.page_number, Mention.start, Mention.end,
+               Mention.text, Mention.normalized, EvidenceItem.title, snippet_start, snippet,
+               func.length(Page.text).label("page_length"))
+        .join(Page, Page.id == Mention.page_id).join(EvidenceItem, EvidenceItem.id == Mention.item_id)
+        .where(Mention.label == "DATE", Mention.normalized.is_not(None), Mention.page_id.in_(pages))).all()
+    events = []
+    for row in rows:
+        if not _ISO_DATE.match(row.normalized):
+            continue
+        distance = min(max(start - row.end, row.start - end, 0) for start, end in spans[row.page_id])
+        near = distance <= window
+        cut_right = row.snippet_start + len(row.snippet) < row.page_length
+        events.append(TimelineEvent(
+            row.normalized, precision_of(row.normalized), row.item_id, row.title or "", row.page_number, row.text,
+            distance, NEAR_WEIGHT if near else PAGE_WEIGHT, _clean(row.snippet, row.snippet_start > 0, cut_right),
+            row.id))
+    events.sort(key=lambda e: (e.date, -e.weight, e.item_id, e.page, e.mention_id))
+    return _ref(entity), events[:TIMELINE_EVENTS]
+
+
+def pairs(session: Session, a_id: str, b_id: str, *, limit: int = 100) -> tuple[EntityRef, EntityRef,
+                                                                                list[PairPage]] | None:
+    """Pages naming both A and B, in item and page order, each with the text around their closest mentions."""
+    a, b = survivor(session, a_id), survivor(session, b_id)
+    if a is None or b is None:
+        return None
+    shared = (select(Page.id, Page.item_id, Page.number, EvidenceItem.title)
+              .join(EvidenceItem, EvidenceItem.id == Page.item_id)
+              .where(Page.id.in_(_pages_of(a.id)), Page.id.in_(_pages_of(b.id)))
+              .order_by(EvidenceItem.received_at, Page.item_id, Page.number).limit(limit))
+    rows = session.execute(shared).all()
+    if not rows:
+        return _ref(a), _ref(b), []
+    spans: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for page_id, who, start, end in session.execute(
+            select(Mention.page_id, Mention.entity_id, Mention.start, Mention.end).where(
+                Mention.page_id.in_([r.id for r in rows]), Mention.entity_id.in_({a.id, b.id}))):
+        spans.setdefault((page_id, who), []).append((start, end))
+    found = []
+    for row in rows:
+        a_spans, b_spans = spans[(row.id, a.id)], spans.get((row.id, b.id), spans[(row.id, a.id)])
+        _, left, right = min((max(sb - ea, sa - eb, 0), min(sa, sb), max(ea, eb))
+                             for sa, ea in a_spans for sb, eb in b_spans)
+        found.append(PairPage(row.item_id, row.title or "", row.number, _page_snippet(session, row.id, left, right)))
+    return _ref(a), _ref(b), found
+
+
+def _page_snippet(session: Session, page_id: str, start: int, end: int, longest: int = 600) -> str:
+    """The page text from ``start`` to ``end`` with context, gapped in the middle when longer than ``longest``."""
+    begin = max(start - CONTEXT, 0)
+    stop = end + CONTEXT
+    if stop - begin <= longest:
+        text, length = session.execute(select(func.substr(Page.text, begin + 1, stop - begin),
+                                              func.length(Page.text)).where(Page.id == page_id)).one()
+        return _clean(text, begin > 0, stop < length)
+    half = longest // 2
+    head, tail, length = session.execute(select(func.substr(Page.text, begin + 1, half),
+                                                func.substr(Page.text, stop - half + 1, half),
+                                                func.length(Page.text)).where(Page.id == page_id)).one()
+    return _clean(head, begin > 0, True) + " " + _clean(tail, False, stop < length)
+
+
+def entity_summary(session: Session, entity_id: str) -> EntitySummary | None:
+    """The entity as stored (also when merged: then ``merged_into`` names the survivor), with its names,
+    mention counts per label and per item, and every decision people took about it."""
+    entity = session.get(Entity, entity_id)
+    if entity is None:
+        return None
+    target = survivor(session, entity.id)
+    merged_into = target.id if target is not None and target.id != entity.id else None
+    mine = and_(Mention.entity_id == entity.id, _visible(Mention.item_id))
+    by_label = [NamedCount(label, n) for label, n in session.execute(
+        select(Mention.label, func.count()).where(mine).group_by(Mention.label).order_by(func.count().desc()))]
+    by_item = [NamedCount(item_id, n) for item_id, n in session.execute(
+        select(Mention.item_id, func.count()).where(mine).group_by(Mention.item_id)
+        .order_by(func.count().desc(), Mention.item_id).limit(50))]
+    names = list(session.scalars(select(EntityName.name).where(EntityName.entity_id == entity.id)
+                                 .order_by(EntityName.name).limit(500)))
+    merged_from = list(session.scalars(select(Entity.id).where(Entity.merged_into_id == entity.id)
+                                       .order_by(Entity.id)))
+    decisions = [Decision(d.id, d.action, d.entity_id, d.other_id, d.actor, _utc(d.at), dict(d.details or {}))
+                 for d in session.scalars(select(EntityDecision).where(or_(
+                     EntityDecision.entity_id == entity.id, EntityDecision.other_id == entity.id))
+                     .order_by(EntityDecision.at, EntityDecision.id).limit(500))]
+    return EntitySummary(entity.id, entity.kind, entity.name, entity.origin, dict(entity.properties or {}),
+                         merged_into, merged_from, names, sum(c.count for c in by_label), by_label, by_item,
+                         decisions)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def list_entities(session: Session, *, kind: str | None = None, q: str | None = None, page: int = 1,
+                  size: int = 50) -> EntityList:
+    """Entities that were not merged away, most mentioned first; ``q`` matches any of their names, in any
+    script or case form (by name key, ``Коваленко`` finds ``Kovalenko``) or as written."""
+    where = [Entity.merged_into_id.is_(None)]
+    if kind:
+        where.append(Entity.kind == kind)
+    if q and q.strip():
+        matches = [func.lower(EntityName.name).like(_like(q.strip().lower()), escape="\\")]
+        if key := name_key(q):
+            matches.append(EntityName.key.like(_like(key), escape="\\"))
+        where.append(Entity.id.in_(select(EntityName.entity_id).where(or_(*matches))))
+    counts = (select(Mention.entity_id, func.count().label("n")).where(Mention.entity_id.is_not(None),
+                                                                        _visible(Mention.item_id))
+              .group_by(Mention.entity_id).subquery())
+    mentions = func.coalesce(counts.c.n, 0)
+    total = session.scalar(select(func.count()).select_from(Entity).where(*where))
+    rows = session.execute(
+        select(Entity.id, Entity.kind, Entity.name, mentions.label("mentions"))
+        .outerjoin(counts, counts.c.entity_id == Entity.id).where(*where)
+        .order_by(mentions.desc(), Entity.name, Entity.id).offset((page - 1) * size).limit(size)).all()
+    return EntityList(total or 0, page, size, [EntityListEntry(r.id, r.kind, r.name, r.mentions) for r in rows])
