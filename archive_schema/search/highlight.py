@@ -22,18 +22,20 @@ def is_match(token: Token, surface: str, hl: Highlights) -> bool:
                for p in hl.prefixes):
             return True
     if hl.fuzzy:
-        return any(_within_cached(word, value, distance, hl.checked)
-                   for word in (token.lemma, surface.lower(), token.key)
-                   for value, distance in hl.fuzzy)
+        return any(_fuzzy_match(word, hl) for word in (token.lemma, surface.lower(), token.key))
     return False
 
 
-def _within_cached(a: str, b: str, distance: int, checked: dict) -> bool:
-    key = (a, b, distance)
-    if key not in checked:
+def _fuzzy_match(word: str, hl: Highlights) -> bool:
+    """Whether word is within a fuzzy term's distance; memoised per query, words repeat a lot."""
+    found = hl.checked.get(word)
+    if found is None:
+        letters = set(word)
         # each edit changes the set of letters by at most two: a cheap way to rule most words out
-        checked[key] = len(set(a) ^ set(b)) <= 2 * distance and _within(a, b, distance)
-    return checked[key]
+        found = hl.checked[word] = any(
+            len(letters ^ set(value)) <= 2 * distance and _within(word, value, distance)
+            for value, distance in hl.fuzzy)
+    return found
 
 
 def snippet(text: str, hl: Highlights, language: str | None = None) -> str:
