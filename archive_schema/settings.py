@@ -37,6 +37,8 @@ class Settings:
     max_page_chars: int = 1_000_000
     #: pipeline stages to run, in order (``SVIDOK_STAGES=extract`` stores and extracts text only)
     stages: tuple[str, ...] = ("extract", "nlp")
+    #: PDF text engine: "pdfium" (fast, the default) or "pdfminer" (pdfminer.six, the reference)
+    pdf_engine: str = "pdfium"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
@@ -54,6 +56,7 @@ class Settings:
             max_pages=_int(env, "SVIDOK_MAX_PAGES", cls.max_pages),
             max_unpacked_size=_int(env, "SVIDOK_MAX_UNPACKED_SIZE", cls.max_unpacked_size),
             stages=_stages(env.get("SVIDOK_STAGES")),
+            pdf_engine=_choice(env, "SVIDOK_PDF_ENGINE", ("pdfium", "pdfminer"), cls.pdf_engine),
         )
 
     def with_(self, **changes) -> "Settings":
@@ -90,3 +93,10 @@ def _stages(raw: str | None) -> tuple[str, ...]:
     if unknown or not chosen or chosen[0] != "extract":
         raise ValueError(f"SVIDOK_STAGES must start with extract and name only {', '.join(STAGES)}; got {raw!r}")
     return tuple(s for s in STAGES if s in chosen)
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = env.get(name) or default
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
