@@ -258,18 +258,23 @@ def _bench(args: argparse.Namespace, work: Path) -> int:
 
     rows = []
 
-    # end to end through the real CLI
-    home = work / "home-e2e"
+    # end to end through the real CLI: extract + store only (this bench's subject), then with the NLP stage
     cli = [sys.executable, "-m", "search_api.cli", "ingest", str(corpus), "--json"]
-    elapsed, code, rss, out, err = _run(cli, _env(home))
-    try:
-        summary = json.loads(out.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        print(f"svidok ingest produced no JSON summary (exit {code}):\n{err[-3000:]}")
-        return 1
-    pages, items, states = _stored_pages(home)
-    rows.append(("end to end: svidok ingest --json", pages, len(files), elapsed, rss))
+    ends = {}
+    for stages, label in (("extract", "end to end: ingest (no NLP)"), ("extract,nlp", "end to end: ingest + NLP")):
+        home = work / f"home-e2e-{stages.replace(',', '-')}"
+        elapsed, code, rss, out, err = _run(cli, {**_env(home), "SVIDOK_STAGES": stages})
+        try:
+            summary = json.loads(out.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            print(f"svidok ingest produced no JSON summary (exit {code}):\n{err[-3000:]}")
+            return 1
+        pages, items, states = _stored_pages(home)
+        rows.append((label, pages, len(files), elapsed, rss))
+        ends[stages] = (elapsed, code, summary, pages, items, states)
+    elapsed, code, summary, pages, items, states = ends["extract"]
     e2e = pages / elapsed
+    nlp_seconds = ends["extract,nlp"][0] - elapsed
 
     # each stage alone
     store = _child("store", corpus, _env(work / "home-store"))
@@ -288,13 +293,15 @@ def _bench(args: argparse.Namespace, work: Path) -> int:
                      engines[engine]["rss"]))
 
     # the table
+    if nlp_seconds > 0:
+        rows.append(("NLP stage in ingest (difference)", pages, len(files), nlp_seconds, None))
     print(f"{'measurement':<34} {'pages':>6} {'files':>6} {'seconds':>8} {'pages/s':>8} {'files/s':>8} "
           f"{'peak RSS MiB':>12}")
     print("-" * 88)
     for label, n_pages, n_files, seconds, peak in rows:
         pps = f"{n_pages / seconds:,.1f}" if n_pages else "—"
         print(f"{label:<34} {n_pages if n_pages is not None else '—':>6} {n_files:>6} {seconds:>8.2f} {pps:>8} "
-              f"{n_files / seconds:>8.1f} {_mib(peak):>12}")
+              f"{n_files / seconds:>8.1f} {_mib(peak) if peak else '—':>12}")
     print()
     print(f"end to end: exit {code}; summary ok={summary.get('ok')} duplicate={summary.get('duplicate')} "
           f"failed={len(summary.get('failed', []))} needs_ocr={summary.get('needs_ocr')}; stored {items} items, "
