@@ -40,6 +40,8 @@ def _visible(item_id: ColumnElement) -> ColumnElement[bool]:
 
 @dataclass
 class EntityRef:
+    """An entity, briefly."""
+
     id: str
     kind: str
     name: str
@@ -47,6 +49,8 @@ class EntityRef:
 
 @dataclass
 class DocDate:
+    """A document's own date."""
+
     start: dt.date
     end: dt.date | None
     precision: str | None
@@ -54,6 +58,8 @@ class DocDate:
 
 @dataclass
 class EntityDocument:
+    """An item naming the entity, and the pages it is named on."""
+
     item_id: str
     title: str
     filename: str
@@ -65,6 +71,8 @@ class EntityDocument:
 
 @dataclass
 class Documents:
+    """Items naming an entity, a page of them at a time."""
+
     entity: EntityRef
     total: int = field(metadata={"description": "items naming the entity"})
     page: int
@@ -74,6 +82,8 @@ class Documents:
 
 @dataclass
 class Cooccurrence:
+    """Another entity and how many pages and items it shares with the entity asked about."""
+
     entity: EntityRef
     pages: int = field(metadata={"description": "pages naming both"})
     items: int = field(metadata={"description": "items naming both"})
@@ -81,6 +91,8 @@ class Cooccurrence:
 
 @dataclass
 class TimelineEvent:
+    """A date named near the entity."""
+
     date: str = field(metadata={"description": "ISO 8601: 2022-03-14, 2022-03, 2022 or START/END"})
     precision: str
     item_id: str
@@ -95,6 +107,8 @@ class TimelineEvent:
 
 @dataclass
 class PairPage:
+    """A page naming both entities."""
+
     item_id: str
     title: str
     page: int
@@ -103,12 +117,16 @@ class PairPage:
 
 @dataclass
 class NamedCount:
+    """A count under a key (a label, an item id)."""
+
     key: str
     count: int
 
 
 @dataclass
 class Decision:
+    """A decision people took about an entity: merge, split or rename."""
+
     id: str
     action: str
     entity_id: str
@@ -120,6 +138,8 @@ class Decision:
 
 @dataclass
 class EntitySummary:
+    """An entity with its names, mention counts and decision history."""
+
     id: str
     kind: str
     name: str
@@ -136,6 +156,8 @@ class EntitySummary:
 
 @dataclass
 class EntityListEntry:
+    """An entity and how often it is mentioned."""
+
     id: str
     kind: str
     name: str
@@ -144,6 +166,8 @@ class EntityListEntry:
 
 @dataclass
 class EntityList:
+    """Entities, most mentioned first, a page at a time."""
+
     total: int
     page: int
     size: int

@@ -221,8 +221,11 @@ def merge(session: Session, keep_id: str, other_id: str, *, actor: str) -> Entit
     keep, other = session.get(Entity, keep_id), session.get(Entity, other_id)
     if keep is None or other is None:
         raise DecisionError("unknown entity")
-    if keep.id == other.id or other.merged_into_id:
-        raise DecisionError("that entity is already merged")
+    if keep.id == other.id:
+        raise DecisionError("an entity cannot be merged into itself")
+    for entity in (keep, other):  # into a merged entity: mentions would land on it, or merges would cycle
+        if entity.merged_into_id:
+            raise DecisionError(f"entity {entity.id} is already merged into {entity.merged_into_id}")
     if keep.kind != other.kind:
         raise DecisionError(f"cannot merge a {other.kind} into a {keep.kind}")
     other.merged_into_id = keep.id

@@ -231,6 +231,9 @@ def demo_generate(out: Path, seed: int) -> None:
     click.echo(f"{len(files)} files in {out}")
 
 
+from search_api.commands import register as _register; _register(cli)  # noqa: E402,E702 (entity, reprocess, eval-nlp)
+
+
 def main() -> None:
     cli(prog_name="svidok")
 

@@ -1,0 +1,16 @@
+"""Commands of ``svidok`` kept outside ``search_api/cli.py``, attached to its group by ``register``.
+
+They never import ``search_api.cli``: run as ``python -m search_api.cli`` that module is ``__main__``, and
+importing it by name would build a second group that nobody runs.
+"""
+from __future__ import annotations
+
+import click
+
+
+def register(group: click.Group) -> None:
+    """Attach these commands to the ``svidok`` group."""
+    from . import entities
+
+    for command in (entities.entity, entities.reprocess, entities.eval_nlp):
+        group.add_command(command)

@@ -1,0 +1,75 @@
+"""Fixtures: the fictional corpus ingested once (extract + NLP), then copied for each test that changes it."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from archive_schema.models import Mention
+from archive_schema.settings import Settings
+from ingest.bulk import ingest_paths
+from ingest.pipeline import Context
+from search_api import create_app
+
+from . import corpus
+
+
+def home_settings(home: Path) -> Settings:
+    return Settings.from_env({"SVIDOK_HOME": str(home)})
+
+
+def ingest_corpus(ctx: Context, folder: Path, names: list[str] | None = None) -> None:
+    """Ingest the corpus (or the named files), each collection under its name."""
+    paths = corpus.write(folder)
+    for collection in ("south", "north"):
+        chosen = [p for name, p in paths.items() if p.parent.name == collection and (names is None or name in names)]
+        if chosen:
+            summary = ingest_paths(ctx, chosen, collection=collection)
+            assert not summary.failed, summary.failed
+
+
+@pytest.fixture(scope="session")
+def template_home(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("xref")
+    home = root / "home"
+    ctx = Context.open(home_settings(home))
+    try:
+        ingest_corpus(ctx, root / "corpus")
+    finally:
+        ctx.close()
+    return home
+
+
+@pytest.fixture
+def home(template_home, tmp_path) -> Path:
+    """A private copy of the ingested archive."""
+    return Path(shutil.copytree(template_home, tmp_path / "home"))
+
+
+@pytest.fixture
+def archive(home):
+    ctx = Context.open(home_settings(home))
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def app(home):
+    app = create_app(home_settings(home), processing="inline")
+    yield app
+    app.extensions["svidok"].close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def entity_of(ctx: Context, surface: str) -> str:
+    """The entity the mention written ``surface`` is linked to (the first such mention)."""
+    with ctx.db.reader() as session:
+        found = session.scalar(select(Mention.entity_id).where(Mention.text == surface).order_by(Mention.id).limit(1))
+    assert found, f"no linked mention {surface!r}"
+    return found
