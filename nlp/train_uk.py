@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 import spacy
+import srsly
 from spacy.tokens import DocBin
 
 import nlp.components  # noqa: F401  (registers svidok_morph_features, used in the training config)
@@ -49,6 +50,14 @@ def to_docbin(documents: list[AnnotatedDocument], nlp) -> tuple[DocBin, int]:
         lost += len(spans) - len(doc.ents)
         docbin.add(doc)
     return docbin, lost
+
+
+def prune_strings(model_dir: Path) -> None:
+    """Keep only label strings in the saved vocab: the model reads hashes, and the corpus's word list has
+    no place in our repository."""
+    strings_path = model_dir / "vocab" / "strings.json"
+    kept = [s for s in srsly.read_json(strings_path) if s in LABELS or s.startswith(("B-", "I-", "L-", "U-"))]
+    srsly.write_json(strings_path, kept)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.out.exists():
             shutil.rmtree(args.out)
         nlp.to_disk(args.out)
+    prune_strings(args.out)
     print(f"model written to {args.out}")
     return 0
 

@@ -8,6 +8,9 @@ from spacy.tokens import Doc
 from nlp.components.spans import add_entities, rule_info
 from nlp.dates import find_dates
 
+if not Doc.has_extension("svidok_dates"):
+    Doc.set_extension("svidok_dates", default=None)
+
 
 class DateRuler:
     """Add the dates our patterns find.
@@ -30,17 +33,19 @@ class DateRuler:
             if span is not None:
                 spans.append(span)
                 values[(span.start_char, span.end_char)] = match.value
+        doc._.svidok_dates = [(s.start_char, s.end_char, values[(s.start_char, s.end_char)]) for s in spans]
         if not self.override:
-            spans = [s for s in spans if _fills_gap_or_joins_dates(s, doc)]
+            spans = [s for s in spans if _fills_gap_or_joins_dates(s, doc, values[(s.start_char, s.end_char)])]
         info = rule_info(doc)
         for span in add_entities(doc, spans, override=True):
             info[(span.start_char, span.end_char)] = ("rule:dates", values[(span.start_char, span.end_char)])
         return doc
 
 
-def _fills_gap_or_joins_dates(span, doc: Doc) -> bool:
+def _fills_gap_or_joins_dates(span, doc: Doc, value: str | None) -> bool:
     overlapping = [e for e in doc.ents if e.start < span.end and span.start < e.end]
-    return not overlapping or (len(overlapping) >= 2 and all(e.label_ == "DATE" for e in overlapping))
+    is_range = value is not None and "/" in value
+    return not overlapping or (is_range and all(e.label_ == "DATE" for e in overlapping))
 
 
 @Language.factory("svidok_dates", assigns=["doc.ents"], default_config={"lang": "uk", "override": False})

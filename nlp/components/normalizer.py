@@ -63,7 +63,9 @@ class Normalizer:
         if label == "FACILITY":
             return rule_value, rule_value
         if label == "DATE":
-            value = rule_value if rule_value is not None else normalize_date(text, self.lang)
+            value = rule_value if rule_value is not None else self._pattern_value(entity)
+            if value is None:
+                value = normalize_date(text, self.lang)
             return value, value
         if label == "PERSON":
             bare = _TITLE_PREFIX.sub("", text) or text
@@ -75,6 +77,14 @@ class Normalizer:
                 return place.name, f"geonames:{place.geonameid}"
         normalized = normalize_phrase(text, self.lang) if self.lang in ("uk", "ru") else text
         return normalized, phrase_key(normalized)
+
+    @staticmethod
+    def _pattern_value(entity: Span) -> str | None:
+        """The value the date patterns gave a span overlapping this model DATE, if any."""
+        for start, end, value in entity.doc._.svidok_dates or ():
+            if start < entity.end_char and entity.start_char < end and value is not None:
+                return value
+        return None
 
 
 @Language.factory(

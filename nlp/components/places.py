@@ -9,6 +9,7 @@ from spacy.tokens import Doc, Span
 
 from nlp.components.spans import rule_info
 from nlp.gazetteer import find_place
+from nlp.morph import name_tags
 
 _UPPER = "A-ZА-ЯЁІЇЄҐ"
 _LOWER = "a-zа-яёіїєґ'ʼ’"
@@ -17,19 +18,19 @@ _CANDIDATE = re.compile(
     rf"(?<![\w-])[{_UPPER}][{_LOWER}]{{2,}}(?:-(?:on|upon|na|на)-[{_UPPER}][{_LOWER}]+|-[{_UPPER}][{_LOWER}]+)?"
     rf"(?:\s+[{_UPPER}][{_LOWER}]{{2,}})?(?![\w-])"
 )
-# labels a model gives place names by mistake (en_core_web_sm often says ORG or PRODUCT for Ukrainian towns)
-_RELABEL = frozenset({"ORG", "PRODUCT", "NORP", "FAC", "WORK_OF_ART", "PERSON", "EVENT", "LANGUAGE"})
-_KEEP = frozenset({"LOCATION", "GPE", "LOC", "DATE", "FACILITY"})
 
 
 class PlaceRuler:
-    """Mark capitalised words the place gazetteer knows: add them where no entity is, relabel a model
-    entity with exactly that span when `relabel` is on and its label is one models confuse with places."""
+    """Mark capitalised words the place gazetteer knows: add them where no entity is (when `add`), and
+    relabel a model entity with exactly that span when its label is in `relabel` (labels the model gives
+    place names by mistake: en_core_web_sm often says ORG or PRODUCT for Ukrainian towns) and the
+    dictionary does not know its words as personal names."""
 
-    def __init__(self, lang: str, min_population: int, relabel: bool):
+    def __init__(self, lang: str, min_population: int, relabel: list[str], add: bool):
         self.lang = lang
         self.min_population = min_population
-        self.relabel = relabel
+        self.relabel = frozenset(relabel)
+        self.add = add
 
     def _candidates(self, doc: Doc) -> list[Span]:
         spans = []
@@ -45,6 +46,10 @@ class PlaceRuler:
                     break
         return spans
 
+    def _is_personal_name(self, entity: Span) -> bool:
+        # in Ukrainian and Russian the dictionary knows first names and surnames: "Марією" stays a person
+        return any(name_tags(token.text, self.lang) & {"Name", "Surn", "Patr"} for token in entity)
+
     def __call__(self, doc: Doc) -> Doc:
         owner = {}
         for entity in doc.ents:
@@ -54,14 +59,15 @@ class PlaceRuler:
         info = rule_info(doc)
         for span in self._candidates(doc):
             touched = {owner[i] for i in range(span.start, span.end) if i in owner}
-            if not touched:
+            if not touched and self.add:
                 ents[(span.start, span.end)] = span
                 for i in range(span.start, span.end):
                     owner[i] = span
                 info[(span.start_char, span.end_char)] = ("rule:places", None)
-            elif self.relabel and len(touched) == 1:
+            elif len(touched) == 1:
                 entity = touched.pop()
-                if (entity.start, entity.end) == (span.start, span.end) and entity.label_ in _RELABEL:
+                if (entity.start, entity.end) == (span.start, span.end) and entity.label_ in self.relabel \
+                        and not self._is_personal_name(entity):
                     ents[(span.start, span.end)] = span
                     info[(span.start_char, span.end_char)] = ("rule:places", None)
         doc.ents = sorted(ents.values(), key=lambda s: s.start)
@@ -69,6 +75,7 @@ class PlaceRuler:
 
 
 @Language.factory("svidok_places", assigns=["doc.ents"],
-                  default_config={"lang": "en", "min_population": 15000, "relabel": True})
-def make_place_ruler(nlp: Language, name: str, lang: str, min_population: int, relabel: bool) -> PlaceRuler:
-    return PlaceRuler(lang, min_population, relabel)
+                  default_config={"lang": "en", "min_population": 15000, "relabel": [], "add": True})
+def make_place_ruler(nlp: Language, name: str, lang: str, min_population: int, relabel: list[str],
+                     add: bool) -> PlaceRuler:
+    return PlaceRuler(lang, min_population, relabel, add)
