@@ -24,6 +24,8 @@ from .search.analysis import name_key
 #: a timeline looks for entity mentions on at most this many pages, and answers at most this many events
 TIMELINE_PAGES = 2000
 TIMELINE_EVENTS = 500
+#: mentions listed (with their ids, for splitting) per item in an entity's documents
+OCCURRENCES = 100
 #: characters of page text shown on each side of a mention
 CONTEXT = 80
 #: a date this far from the entity's mention is "on the same page" rather than "near"
@@ -57,6 +59,18 @@ class DocDate:
 
 
 @dataclass
+class Occurrence:
+    """One mention of the entity: its id is what a split takes."""
+
+    id: str
+    page: int
+    start: int
+    end: int
+    text: str
+    link_confidence: float | None
+
+
+@dataclass
 class EntityDocument:
     """An item naming the entity, and the pages it is named on."""
 
@@ -67,6 +81,7 @@ class EntityDocument:
     date: DocDate | None
     pages: list[int]
     mentions: int
+    occurrences: list[Occurrence] = field(metadata={"description": f"the first {OCCURRENCES} mentions, in order"})
 
 
 @dataclass
@@ -210,14 +225,20 @@ def entity_documents(session: Session, entity_id: str, *, page: int = 1, size: i
                   EvidenceItem.doc_date_start, EvidenceItem.doc_date_end, EvidenceItem.doc_date_precision)
         .order_by(count.desc(), EvidenceItem.id).offset((page - 1) * size).limit(size)).all()
     pages: dict[str, list[int]] = {row.id: [] for row in rows}
+    shown: dict[str, list[Occurrence]] = {row.id: [] for row in rows}
     if rows:
-        for item_id, number in session.execute(
-                select(Mention.item_id, Mention.page_number).where(mine, Mention.item_id.in_(pages))
-                .distinct().order_by(Mention.item_id, Mention.page_number)):
-            pages[item_id].append(number)
+        for mention in session.execute(
+                select(Mention.id, Mention.item_id, Mention.page_number, Mention.start, Mention.end, Mention.text,
+                       Mention.link_confidence).where(mine, Mention.item_id.in_(pages))
+                .order_by(Mention.item_id, Mention.page_number, Mention.start)):
+            if not pages[mention.item_id] or pages[mention.item_id][-1] != mention.page_number:
+                pages[mention.item_id].append(mention.page_number)
+            if len(shown[mention.item_id]) < OCCURRENCES:
+                shown[mention.item_id].append(Occurrence(mention.id, mention.page_number, mention.start, mention.end,
+                                                         mention.text, mention.link_confidence))
     documents = [EntityDocument(row.id, row.title or "", row.filename, row.doc_type,
                                 DocDate(row.doc_date_start, row.doc_date_end, row.doc_date_precision)
-                                if row.doc_date_start else None, pages[row.id], row.n) for row in rows]
+                                if row.doc_date_start else None, pages[row.id], row.n, shown[row.id]) for row in rows]
     return Documents(_ref(entity), total or 0, page, size, documents)
 
 

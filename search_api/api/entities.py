@@ -239,6 +239,8 @@ def merge(entity_id: str):
 def split(entity_id: str):
     """Move some of the entity's mentions to a new entity (JSON ``{"mentions": [ids], "name": optional}``).
 
+    Mention ids are listed under ``occurrences`` in the entity's documents.
+
     The moved mentions are pinned to the new entity, so reprocessing keeps them apart. Answers the new entity.
     """
     body = _body(SplitIn)

@@ -123,6 +123,8 @@ def entity_documents(entity_id: str, page: int, size: int, as_json: bool) -> Non
         pages = ", ".join(map(str, doc.pages))
         click.echo(f"{doc.item_id}  {doc.title or doc.filename}  ({doc.doc_type}; {doc.mentions} mentions; "
                    f"p. {pages})")
+        for mention in doc.occurrences:
+            click.echo(f"  mention {mention.id}  p.{mention.page} [{mention.start}:{mention.end}]  {mention.text}")
 
 
 @entity.command("cooccur")
@@ -211,7 +213,7 @@ def entity_merge(keep: str, other: str, as_json: bool) -> None:
 @click.option("--name", help="Name of the new entity (default: the first mention's).")
 @as_json
 def entity_split(entity_id: str, mentions: tuple[str, ...], name: str | None, as_json: bool) -> None:
-    """Move MENTIONS (ids, see `entity show` / the API) to a new entity, pinned there across reprocessing."""
+    """Move MENTIONS (ids, as `entity documents` lists them) to a new entity, pinned there across reprocessing."""
     from ingest.entities import split
 
     _decide(lambda session: split(session, entity_id, list(mentions), actor=_actor(), name=name), as_json)

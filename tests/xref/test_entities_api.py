@@ -68,8 +68,8 @@ def test_merge_then_the_merged_entity_points_to_the_survivor(client, app, spec):
 def test_split_and_rename(client, app, spec):
     ctx = app.extensions["svidok"]
     ivan = entity_of(ctx, "Ivan Kovalenko")
-    with ctx.db.reader() as session:
-        english = session.scalar(select(Mention.id).where(Mention.text == "Ivan Kovalenko"))
+    documents = client.get(f"/api/v1/entities/{ivan}/documents").get_json()["documents"]
+    (english,) = [m["id"] for d in documents for m in d["occurrences"] if m["text"] == "Ivan Kovalenko"]
     response = client.post(f"/api/v1/entities/{ivan}/split", json={"mentions": [english], "name": "Ivan K. (2)"})
     assert response.status_code == 201
     new = response.get_json()

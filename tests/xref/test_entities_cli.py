@@ -43,7 +43,9 @@ def test_reading_commands(run, archive):
 
     documents = _json(run("entity", "documents", ivan, "--json"))
     assert documents["total"] == 3
-    assert "uk_kovalenko.txt" in run("entity", "documents", ivan).output
+    listing = run("entity", "documents", ivan).output
+    assert "uk_kovalenko.txt" in listing
+    assert {m["id"] for d in documents["documents"] for m in d["occurrences"]} <= set(listing.split())
 
     together = _json(run("entity", "cooccur", ivan, "--scope", "item", "--json"))
     assert together["scope"] == "item" and facility in {c["entity"]["id"] for c in together["cooccurring"]}

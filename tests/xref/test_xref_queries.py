@@ -47,6 +47,7 @@ def test_documents_name_items_and_pages(archive):
     assert set(by_item) == {items["uk_kovalenko.txt"], items["ru_kovalenko.txt"], items["en_kovalenko.txt"]}
     uk = by_item[items["uk_kovalenko.txt"]]
     assert uk.pages == [1, 2] and uk.mentions == 2 and uk.filename == "uk_kovalenko.txt"
+    assert [(m.page, m.text) for m in uk.occurrences] == [(1, "Івана Петровича Коваленка"), (2, "Івана Коваленка")]
     assert found.documents[0] is uk  # most mentions first
     assert by_item[items["en_kovalenko.txt"]].pages == [1]
     assert paged.total == 3 and len(paged.documents) == 1
