@@ -63,7 +63,7 @@ def _skipped(words: list[str], i: int) -> bool:
     return words[i] in NUMBER_SIGNS and i + 1 < len(words) and words[i + 1].isdigit()
 
 
-def _analyse_words(words: list[str], language: str | None) -> list[tuple[str, str] | None]:
+def analyse_words(words: list[str], language: str | None) -> list[tuple[str, str] | None]:
     """(lemma, key) per lowercased word (None: skipped), through a plain dict per language.
 
     This is the indexing hot loop: the lookups run in C (map), Python only handles cache misses
@@ -87,13 +87,13 @@ def _analyse_words(words: list[str], language: str | None) -> list[tuple[str, st
 def tokenize(text: str, language: str | None = None) -> list[Token]:
     """Split text into words and analyse each (one token per word position), keeping spans."""
     matches = list(WORD_RE.finditer(text.replace("_", " ")))
-    pairs = _analyse_words([m.group().lower() for m in matches], language)
+    pairs = analyse_words([m.group().lower() for m in matches], language)
     return [Token(m.start(), m.end(), *pair) for m, pair in zip(matches, pairs) if pair]
 
 
 def analyse_text(text: str, language: str | None = None) -> tuple[str, str]:
     """The two whitespace-joined token streams (terms, keys) an index stores for a text."""
-    pairs = _analyse_words(WORD_RE.findall(text.lower().replace("_", " ")), language)
+    pairs = analyse_words(WORD_RE.findall(text.lower().replace("_", " ")), language)
     if None in pairs:
         pairs = [p for p in pairs if p]
     return " ".join(map(_first, pairs)), " ".join(map(_second, pairs))

@@ -7,67 +7,70 @@ from __future__ import annotations
 
 from html import escape
 
-from archive_schema.search.analysis import Token, tokenize
+from archive_schema.search.analysis import WORD_RE, analyse_words
 from archive_schema.search.plan import Highlights
 
 SNIPPET_WORDS = 32  # words around the densest cluster of matches
 
 
-def is_match(token: Token, surface: str, hl: Highlights) -> bool:
-    if token.lemma in hl.lemmas or token.key in hl.keys:
+def _is_match(lemma: str, key: str, lower: str, hl: Highlights) -> bool:
+    if lemma in hl.lemmas or key in hl.keys:
         return True
-    if hl.prefixes:
-        lower = surface.lower()
-        if any(token.lemma.startswith(p) or lower.startswith(p) or token.key.startswith(p)
-               for p in hl.prefixes):
-            return True
-    if hl.fuzzy:
-        return any(_fuzzy_match(word, hl) for word in (token.lemma, surface.lower(), token.key))
-    return False
+    if any(lemma.startswith(p) or lower.startswith(p) or key.startswith(p) for p in hl.prefixes):
+        return True
+    return (_fuzzy_match(lemma, hl.fuzzy) or (lower != lemma and _fuzzy_match(lower, hl.fuzzy))
+            or _fuzzy_match(key, hl.fuzzy_keys))
 
 
-def _fuzzy_match(word: str, hl: Highlights) -> bool:
-    """Whether word is within a fuzzy term's distance; memoised per query, words repeat a lot."""
-    found = hl.checked.get(word)
-    if found is None:
-        letters = set(word)
+def _fuzzy_match(word: str, values: list[tuple[str, int]]) -> bool:
+    letters = None
+    for value, distance in values:
+        if abs(len(word) - len(value)) > distance:
+            continue
+        letters = letters or set(word)
         # each edit changes the set of letters by at most two: a cheap way to rule most words out
-        found = hl.checked[word] = any(
-            len(letters ^ set(value)) <= 2 * distance and _within(word, value, distance)
-            for value, distance in hl.fuzzy)
-    return found
+        if len(letters.symmetric_difference(value)) <= 2 * distance and _within(word, value, distance):
+            return True
+    return False
 
 
 def snippet(text: str, hl: Highlights, language: str | None = None) -> str:
     """HTML-escaped excerpt of text around its matches, each wrapped in <mark>…</mark>."""
-    tokens = tokenize(text, language)
-    if not tokens:
+    matches = list(WORD_RE.finditer(text.replace("_", " ")))
+    if not matches:
         return escape(text[:200])
-    marked = [is_match(t, text[t.start:t.end], hl) for t in tokens]
+    words = WORD_RE.findall(text.replace("_", " ").lower())
+    # one verdict per distinct word and language for the whole query: pages share most words
+    memo = hl.checked.setdefault(language, {})
+    unique = set(words)
+    todo = list(unique.difference(memo))
+    for word, pair in zip(todo, analyse_words(todo, language)):
+        memo[word] = pair is not None and _is_match(pair[0], pair[1], word, hl)
+    matched = {word for word in unique if memo[word]}
+    marked = [word in matched for word in words]
     best, best_count, count = 0, -1, 0
-    for i in range(len(tokens)):
-        count += marked[i]
+    for i, mark in enumerate(marked):
+        count += mark
         if i >= SNIPPET_WORDS:
             count -= marked[i - SNIPPET_WORDS]
-        start = max(0, i - SNIPPET_WORDS + 1)
         if count > best_count:
-            best, best_count = start, count
-    window = range(best, min(len(tokens), best + SNIPPET_WORDS))
-    # start the window a few words before the first match, so it reads in context
-    first = next((i for i in window if marked[i]), best)
+            best, best_count = max(0, i - SNIPPET_WORDS + 1), count
+    # start a few words before the first match in the best window, so it reads in context
+    window_end = min(len(matches), best + SNIPPET_WORDS)
+    first = next((i for i in range(best, window_end) if marked[i]), best)
     lead = max(0, first - 4)
-    window = range(lead, min(len(tokens), lead + SNIPPET_WORDS))
-    begin, end = tokens[window[0]].start, tokens[window[-1]].end
+    last = min(len(matches), lead + SNIPPET_WORDS) - 1
+    begin, end = matches[lead].start(), matches[last].end()
     parts = ["…" if begin > 0 else ""]
     cursor = begin
-    for i in window:
-        token = tokens[i]
+    for i in range(lead, last + 1):
         if marked[i]:
-            parts.append(escape(text[cursor:token.start]))
-            parts.append(f"<mark>{escape(text[token.start:token.end])}</mark>")
-            cursor = token.end
+            match = matches[i]
+            parts.append(escape(text[cursor:match.start()]))
+            parts.append(f"<mark>{escape(text[match.start():match.end()])}</mark>")
+            cursor = match.end()
     parts.append(escape(text[cursor:end]))
-    parts.append("…" if end < len(text.rstrip()) else "")
+    parts.append("…" if text[end:].strip(" .,;:!?)»\"'\n") else escape(text[end:].rstrip()))
     return "".join(parts)
 
 

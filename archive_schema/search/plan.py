@@ -88,7 +88,8 @@ class Highlights:
     keys: set[str] = field(default_factory=set)
     prefixes: set[str] = field(default_factory=set)
     fuzzy: list[tuple[str, int]] = field(default_factory=list)
-    checked: dict = field(default_factory=dict)  # memo of fuzzy comparisons while marking
+    fuzzy_keys: list[tuple[str, int]] = field(default_factory=list)
+    checked: dict = field(default_factory=dict)  # per language: word -> marked, for this query
 
 
 def plan(query: Query) -> tuple[Clause, Highlights]:
@@ -188,7 +189,7 @@ def _fuzzy(node: Fuzzy, hl: Highlights) -> Clause:
     clauses = [FuzzyToken("terms", v, distance) for v in sorted(values)]
     clauses += [FuzzyToken("keys", k, 1) for k in sorted(keys) if len(k) >= 5]
     hl.fuzzy += [(v, distance) for v in sorted(values)]
-    hl.fuzzy += [(k, 1) for k in sorted(keys) if len(k) >= 5]
+    hl.fuzzy_keys += [(k, 1) for k in sorted(keys) if len(k) >= 5]
     return Bool(should=tuple(clauses))
 
 
