@@ -39,6 +39,12 @@ test: setup lint
 
 bench: setup
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/nlp.py
+	$(BIN)/python bench/search.py
+
+# Retrain the Ukrainian NER model from the development data beside the repository (../shared; CC BY-NC-SA 4.0).
+model: setup
+	$(BIN)/python -m nlp.train_uk --data ../shared/data/ner/uk-train.jsonl --out nlp/models/uk_ner
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
