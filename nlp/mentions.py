@@ -19,9 +19,9 @@ class Mention:
         number is known but not the place;
       DATE: ISO 8601 with its precision carried by its shape: "2022-03-14" (day), "2022-03" (month),
         "2022" (year), "2022-03-14/2022-03-20" (range); None when a date-like span cannot be placed in time.
-    `key` is what a resolver can merge on across scripts and cases: a Latin, lower-case skeleton of the name
-    for PERSON and ORG ("ivan kovalenko"; patronymics left out), "geonames:<id>" for a known place, the
-    facility id, the ISO date.
+    `key` is an identifier only nlp knows: "geonames:<id>" for a place in the gazetteer, the facility id, the
+    ISO date; None for PERSON, ORG and unknown places (the resolver in ingest keys names across scripts and
+    cases itself, with archive_schema.search.analysis.name_key).
     `confidence` is the measured precision of `source` for that label on held-out data (nlp/data/precision.json).
     """
 

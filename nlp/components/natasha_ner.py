@@ -37,6 +37,8 @@ class NatashaNER:
         return doc
 
     def __call__(self, doc: Doc) -> Doc:
+        if _blank(doc):
+            return doc
         return self._set(doc, _tagger()(doc.text))
 
     def pipe(self, docs: Iterable[Doc], batch_size: int | None = None) -> Iterator[Doc]:
@@ -50,8 +52,16 @@ class NatashaNER:
         yield from self._flush(batch)
 
     def _flush(self, batch: list[Doc]) -> Iterator[Doc]:
-        for doc, markup in zip(batch, _tagger().map([d.text for d in batch])):
-            yield self._set(doc, markup)
+        # slovnet fails on a text without tokens (an empty or blank page): tag only the others, keep the order
+        texts = [d.text for d in batch if not _blank(d)]
+        markups = iter(_tagger().map(texts)) if texts else iter(())
+        for doc in batch:
+            yield doc if _blank(doc) else self._set(doc, next(markups))
+
+
+def _blank(doc: Doc) -> bool:
+    """No word, number or sign to tag: empty, whitespace, control or format characters only."""
+    return not any(ch.isprintable() and not ch.isspace() for ch in doc.text)
 
 
 @Language.factory("svidok_natasha_ner", assigns=["doc.ents"], default_config={"batch_size": 32})

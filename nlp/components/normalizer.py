@@ -15,12 +15,14 @@ from nlp.dates import normalize_date
 from nlp.gazetteer import find_place
 from nlp.mentions import LABELS, Mention
 from nlp.morph import normalize_phrase
-from nlp.names import TITLES, name_key, phrase_key
 
 if not Doc.has_extension("svidok_mentions"):
     Doc.set_extension("svidok_mentions", default=None)
 
 DATA = Path(__file__).parent.parent / "data"
+# forms of address that are not part of a person's name ("Mr Taras Bondar" -> "Taras Bondar")
+TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "sir", "lady", "judge", "professor", "prof", "pan", "pani",
+                    "пан", "пані", "господин", "госпожа", "гражданин", "громадянин"})
 _TITLE_PREFIX = re.compile(r"^(?:(?:" + "|".join(sorted(TITLES, key=len, reverse=True)) + r")\.?\s+)+", re.IGNORECASE)
 
 
@@ -58,7 +60,11 @@ class Normalizer:
         return doc
 
     def normalize(self, entity: Span, label: str, rule_value: str | None) -> tuple[str | None, str | None]:
-        """(normalized, key) of one entity; see nlp.mentions.Mention for what each label gets."""
+        """(normalized, key) of one entity; see nlp.mentions.Mention for what each label gets.
+
+        Keys are only what nlp alone knows (a GeoNames id, a facility id, an ISO date). Matching names across
+        scripts and cases is the resolver's job (ingest/entities.py, with archive_schema's name_key), so
+        PERSON, ORG and places outside the gazetteer get no key here."""
         text = " ".join(entity.text.split())
         if label == "FACILITY":
             return rule_value, rule_value
@@ -70,13 +76,13 @@ class Normalizer:
         if label == "PERSON":
             bare = _TITLE_PREFIX.sub("", text) or text
             normalized = normalize_phrase(bare, self.lang, names=True) if self.lang in ("uk", "ru") else bare
-            return normalized, name_key(normalized)
+            return normalized, None
         if label == "LOCATION":
             place = find_place(text, self.lang)
             if place is not None:
                 return place.name, f"geonames:{place.geonameid}"
         normalized = normalize_phrase(text, self.lang) if self.lang in ("uk", "ru") else text
-        return normalized, phrase_key(normalized)
+        return normalized, None
 
     @staticmethod
     def _pattern_value(entity: Span) -> str | None:

@@ -5,19 +5,26 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import nlp
 from conftest import TESTIMONIES
 
 
-def test_every_marked_mention_is_found_with_its_normalised_key(testimony):
+def test_every_marked_mention_is_found_normalised(testimony):
+    """PERSON: the nominative name, and no key (the resolver keys names); FACILITY, DATE: the key."""
     lang, text, expected = testimony
     analysis = nlp.analyse(text)
     assert analysis.language == lang
     found = {(m.start, m.end, m.label): m for m in analysis.mentions}
-    for start, end, label, key in expected:
+    for start, end, label, value in expected:
         mention = found.get((start, end, label))
         assert mention is not None, f"{label} {text[start:end]!r} not found; got {[(m.text, m.label) for m in analysis.mentions]}"
-        assert mention.key == key, f"{text[start:end]!r}: key {mention.key!r}, expected {key!r}"
+        if label == "PERSON":
+            assert mention.normalized == value, f"{text[start:end]!r}: {mention.normalized!r}, expected {value!r}"
+            assert mention.key is None
+        else:
+            assert mention.key == value, f"{text[start:end]!r}: key {mention.key!r}, expected {value!r}"
 
 
 def test_mention_offsets_point_into_the_text(testimony):
@@ -29,20 +36,21 @@ def test_mention_offsets_point_into_the_text(testimony):
         assert mention.source
 
 
-def test_one_person_in_three_scripts_and_cases_gets_one_key():
-    keys = set()
-    for _, text, expected in TESTIMONIES:
-        for start, end, label, key in expected:
-            if label == "PERSON" and key == "ivan kovalenko":
-                keys.add(next(m.key for m in nlp.analyse(text).mentions if (m.start, m.end) == (start, end)))
-    assert keys == {"ivan kovalenko"}
-
-
-def test_two_people_sharing_a_surname_keep_different_keys():
+def test_two_people_sharing_a_surname_keep_their_own_names():
+    # keeping them apart as entities is the resolver's job (tests/xref: "same surname, another person")
     text = "Я бачила Івана Коваленка та Олену Коваленко."
     people = [m for m in nlp.analyse(text, lang="uk").mentions if m.label == "PERSON"]
     assert [m.normalized for m in people] == ["Іван Коваленко", "Олена Коваленко"]
-    assert people[0].key != people[1].key
+    assert [m.key for m in people] == [None, None]
+
+
+@pytest.mark.parametrize("text", ["", " ", "\n\n", " \t\n \n\n  ", "\f"])
+def test_empty_and_blank_pages_give_no_mentions(text):
+    # a scanned page without OCR text: the library must not raise, whatever language is asked for
+    for lang in (None, "uk", "ru", "en"):
+        analysis = nlp.analyse(text, lang=lang)
+        assert analysis.mentions == []
+    assert [a.mentions for a in nlp.analyse_pages(["", "Мене затримали в Херсоні.", "  "])][0::2] == [[], []]
 
 
 def test_person_normalised_to_nominative_with_patronymic_kept():

@@ -1,4 +1,4 @@
-"""The rule parts of nlp: facility gazetteer, dates, language detection, name keys."""
+"""The rule parts of nlp: facility gazetteer, dates, language detection."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import pytest
 from nlp.dates import find_dates, normalize_date, precision
 from nlp.facilities import find_facilities
 from nlp.language import detect_language, language_segments
-from nlp.names import name_key
 
 TAGANROG = "ru-rostov-taganrog-sizo-2"
 OLENIVKA = "ua-donetsk-olenivka-vk-120"
@@ -106,7 +105,3 @@ def test_segments_cover_the_text_and_group_paragraphs():
     assert all(a[1] == b[0] for a, b in zip(segments, segments[1:]))
 
 
-def test_name_keys_merge_scripts_and_drop_patronymics_and_titles():
-    assert name_key("Коваленко Іван Петрович") == name_key("Иван Коваленко") == name_key("Mr Ivan Kovalenko")
-    assert name_key("Олександр Шевченко") == name_key("Oleksandr Shevchenko")
-    assert name_key("Іван Коваленко") != name_key("Олена Коваленко")
