@@ -18,7 +18,11 @@ from archive_schema.models import EvidenceItem, ItemLink
 from archive_schema.vocab import ItemState
 
 from .metadata import SIDECAR_NAMES, ItemMeta, Sidecar, load_sidecar
-from .pipeline import Context, ReceiveError, deliver, process, receive, recover
+from .pipeline import Context, ReceiveError, deliver, index_pending, process, receive, recover
+
+
+#: inline ingest writes the search index after this many files (and at the end)
+INDEX_EVERY = 100
 
 
 @dataclass
@@ -142,6 +146,10 @@ def ingest_paths(ctx: Context, paths: list[Path], *, collection: str | None = No
             summary.duplicate += 1
             dispatch(received.item_id)  # an earlier run may have stopped before finishing it
         _tally(ctx, summary, received.item_id, cand.display, counted=received.duplicate, queued=queue is not None)
+        if queue is None and n % INDEX_EVERY == 0:
+            index_pending(ctx)  # searchable as the batch goes, in index commits of a useful size
+    if queue is None:
+        index_pending(ctx)
     with ctx.db.sessions.begin() as session:
         audit.record(session, "ingest.end", actor=actor, details={**summary.as_json(),
                                                                    "failed": len(summary.failed)})

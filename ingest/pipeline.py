@@ -8,6 +8,7 @@ transaction as the data, and delivered after commit, so a crash at any point los
 from __future__ import annotations
 
 import contextlib
+import functools
 import datetime as dt
 import logging
 import os
@@ -25,6 +26,9 @@ from archive_schema import audit
 from archive_schema.blobs import BlobTooLarge, LocalBlobStore, S3BlobStore, open_blobs
 from archive_schema.db import Database, connect
 from archive_schema.models import Collection, EvidenceItem, ItemLink, Outbox, Page, StageRun, utcnow
+from archive_schema.search.query import SearchError
+from archive_schema.search.sync import INDEXED_STATES, request_index
+from archive_schema.search.sync import sync as sync_index
 from archive_schema.settings import Settings
 from archive_schema.vocab import STAGES, DocType, ItemState, StageState
 
@@ -56,7 +60,16 @@ class Context:
         settings.ensure_home()
         return cls(settings, connect(settings, upgrade=upgrade), open_blobs(settings))
 
+    @functools.cached_property
+    def search(self):
+        """The search backend for these settings, opened on first use."""
+        from archive_schema.search.backend import open_search
+
+        return open_search(self.settings.search_url, self.settings.home)
+
     def close(self) -> None:
+        if "search" in self.__dict__:
+            self.search.close()
         self.db.dispose()
 
     @contextlib.contextmanager
@@ -344,6 +357,7 @@ def fail_stage(ctx: Context, item_id: str, run_id: str, reason: str) -> None:
         run.state, run.error, run.finished_at = StageState.failed.value, reason, utcnow()
         item = session.get(EvidenceItem, item_id)
         item.state, item.error = ItemState.failed.value, reason
+        request_index_once(session, item_id)
         audit.record(session, "item.process", object_type="item", object_id=item_id, outcome="failed",
                      details={"stage": run.stage, "reason": reason})
 
@@ -360,6 +374,26 @@ def settle_item_state(session: Session, item: EvidenceItem, stages: tuple[str, .
             item.state = ItemState.processed.value
     elif any(r.state == StageState.running.value for r in runs.values()):
         item.state = ItemState.processing.value
+    if item.state in INDEXED_STATES:
+        request_index_once(session, item.id)
+
+
+def request_index_once(session: Session, item_id: str) -> None:
+    """Promise an index write for the item unless one is already waiting."""
+    waiting = session.scalar(select(Outbox.id).where(Outbox.topic == "index", Outbox.key == item_id,
+                                                     Outbox.delivered_at.is_(None)).limit(1))
+    if waiting is None:
+        request_index(session, item_id)
+
+
+def index_pending(ctx: Context) -> int:
+    """Deliver promised index writes. Another process holding the embedded index's writer lock is not an
+    error: the promises stay in the outbox for the next call (that process, or the next ingest, writes them)."""
+    try:
+        return sync_index(ctx.db, ctx.search)
+    except SearchError as exc:
+        log.info("index not written now (%s); the outbox keeps the work", exc)
+        return 0
 
 
 def stage_functions() -> dict[str, Callable[[Context, str, str], None]]:

@@ -11,7 +11,7 @@ from celery import Celery, signals
 
 from archive_schema.settings import Settings
 
-from .pipeline import Context, deliver, process, recover
+from .pipeline import Context, deliver, index_pending, process, recover
 
 celery = Celery("svidok")
 celery.conf.update(
@@ -57,7 +57,14 @@ def process_item(item_id: str) -> str:
     ctx = context()
     state = process(ctx, item_id)
     deliver(ctx, send)  # members found inside (ZIP, e-mail) were promised in the outbox: queue them
+    index_items.apply_async(countdown=1)  # one index write for many items finishing together
     return state
+
+
+@celery.task(name="svidok.index", acks_late=True)
+def index_items() -> int:
+    """Write promised index entries; a no-op when another task already wrote them."""
+    return index_pending(context())
 
 
 def send(item_id: str) -> None:
@@ -66,4 +73,7 @@ def send(item_id: str) -> None:
 
 @celery.task(name="svidok.recover")
 def recover_task() -> int:
-    return recover(context(), send)
+    ctx = context()
+    count = recover(ctx, send)
+    index_pending(ctx)
+    return count

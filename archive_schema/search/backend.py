@@ -21,6 +21,9 @@ class SearchBackend(Protocol):
     def index(self, pages: Iterable[PageDoc]) -> int:
         """Add or replace pages (by page id); returns how many were written."""
 
+    def replace(self, item_ids: Iterable[str], pages: Iterable[PageDoc]) -> int:
+        """Remove every page of these items, then add ``pages`` (their pages as they are now), in one write."""
+
     def delete(self, page_ids: Iterable[str] = (), item_id: str | None = None) -> None:
         """Remove the given pages, and every page of item_id when given."""
 

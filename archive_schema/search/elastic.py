@@ -102,6 +102,15 @@ class ElasticsearchBackend:
             self.client.delete_by_query(index=self.alias, query={"term": {"item_id": item_id}},
                                         conflicts="proceed", refresh=True)
 
+    def replace(self, item_ids: Iterable[str], pages: Iterable[PageDoc]) -> int:
+        ids = list(item_ids)
+        if ids:
+            self.client.delete_by_query(index=self.alias, query={"terms": {"item_id": ids}},
+                                        conflicts="proceed", refresh=True)
+        written = self._bulk(self.alias, pages)
+        self.refresh()
+        return written
+
     def rebuild(self, pages: Iterable[PageDoc]) -> int:
         old = self._live_indices()
         new = self._create_index()

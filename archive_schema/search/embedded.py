@@ -88,11 +88,14 @@ class EmbeddedBackend:
 
     # --- writes ------------------------------------------------------------------------------
 
-    def _write(self, index: tantivy.Index, pages: Iterable[PageDoc], *, upsert: bool) -> int:
+    def _write(self, index: tantivy.Index, pages: Iterable[PageDoc], *, upsert: bool,
+               replace_items: Iterable[str] = ()) -> int:
         try:
             writer = index.writer(self.writer_heap, self.writer_threads)
         except ValueError as exc:
             raise SearchError(f"the index is locked by another writer: {exc}") from exc
+        for item_id in replace_items:
+            writer.delete_documents_by_term("item_id", item_id)
         written = 0
         for page in pages:
             fields = page.fields()
@@ -107,6 +110,11 @@ class EmbeddedBackend:
 
     def index(self, pages: Iterable[PageDoc]) -> int:
         written = self._write(self._index, pages, upsert=True)
+        self._index.reload()
+        return written
+
+    def replace(self, item_ids: Iterable[str], pages: Iterable[PageDoc]) -> int:
+        written = self._write(self._index, pages, upsert=False, replace_items=list(item_ids))
         self._index.reload()
         return written
 

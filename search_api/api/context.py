@@ -44,6 +44,7 @@ def deliver_promised_work() -> None:
     ctx = pipeline_context()
     if current_app.config["SVIDOK_PROCESSING"] == "inline":
         pipeline.deliver(ctx, lambda item_id: pipeline.process(ctx, item_id))
+        pipeline.index_pending(ctx)
         return
     try:
         pipeline.deliver(ctx, tasks.send)

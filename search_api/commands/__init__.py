@@ -10,7 +10,8 @@ import click
 
 def register(group: click.Group) -> None:
     """Attach these commands to the ``svidok`` group."""
-    from . import entities
+    from . import entities, search
 
-    for command in (entities.entity, entities.reprocess, entities.eval_nlp):
+    for command in (entities.entity, entities.reprocess, entities.eval_nlp, search.search, search.reindex,
+                    search.index):
         group.add_command(command)

@@ -48,6 +48,19 @@ def test_delete_pages_and_whole_items(backend):
     assert backend.count() == 0
 
 
+def test_replace_swaps_all_pages_of_the_given_items(backend):
+    """Re-extraction gives an item new page ids: replace drops the old pages and adds the new ones."""
+    backend.index([page("a1", "A", 1, "Оленівка"), page("a2", "A", 2, "Оленівка"), page("b1", "B", 1, "Оленівка")])
+    backend.refresh()
+    assert backend.replace(["A", "C"], [page("a9", "A", 1, "Таганрог"), page("c1", "C", 1, "Таганрог")]) == 2
+    backend.refresh()
+    assert sorted(backend.ids()) == ["a9", "b1", "c1"]
+    assert page_ids(backend, "Оленівка") == ["b1"]
+    assert backend.replace(["B"], []) == 0  # an item that lost its pages
+    backend.refresh()
+    assert sorted(backend.ids()) == ["a9", "c1"]
+
+
 def test_rebuild_swaps_in_a_new_index_and_clear_empties_it(backend):
     backend.index([page("old", text="x")])
     backend.refresh()

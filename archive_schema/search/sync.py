@@ -1,0 +1,133 @@
+"""Keeping the search index in step with SQL. The index is derived: everything in it is rebuilt from SQL.
+
+Whatever changes what an item's pages look like in the index (its pages, entities or metadata) adds an
+``index`` row to the outbox in the same transaction. ``sync`` delivers those rows to the backend and marks them
+delivered only after the backend has them, so a crash between the database commit and the index write loses
+nothing: the next ``sync`` (or ``svidok reindex``) writes them. ``check`` compares SQL and the index.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from archive_schema.models import Collection, Entity, EvidenceItem, Mention, Outbox, Page, utcnow
+from archive_schema.search.backend import SearchBackend
+from archive_schema.search.model import EntityRef, PageDoc
+from archive_schema.vocab import ItemState
+
+#: entity kinds in SQL -> entity labels in the index
+LABEL_OF_KIND = {"person": "person", "place": "place", "facility": "facility", "org": "organisation"}
+#: items in these states have their pages in the index; the others are on their way (or have none)
+INDEXED_STATES = (ItemState.processed.value, ItemState.needs_ocr.value, ItemState.failed.value)
+PAGE_BATCH = 500
+
+
+def request_index(session: Session, item_id: str) -> None:
+    """Promise, in the caller's transaction, that the index will show this item as SQL now has it."""
+    session.add(Outbox(topic="index", key=item_id, payload={}))
+
+
+def page_docs(session: Session, item_ids: Iterable[str] | None = None) -> Iterator[PageDoc]:
+    """The index documents for the given items (all indexable items when None), streamed in batches."""
+    query = (select(EvidenceItem, Collection.name).outerjoin(Collection, EvidenceItem.collection_id == Collection.id)
+             .where(EvidenceItem.state.in_(INDEXED_STATES)).order_by(EvidenceItem.id))
+    ids = None if item_ids is None else list(dict.fromkeys(item_ids))
+    if ids is not None:
+        for start in range(0, len(ids), PAGE_BATCH):
+            yield from _docs(session, query.where(EvidenceItem.id.in_(ids[start:start + PAGE_BATCH])))
+        return
+    last = ""
+    while True:
+        batch = session.execute(query.where(EvidenceItem.id > last).limit(PAGE_BATCH)).all()
+        if not batch:
+            return
+        last = batch[-1][0].id
+        yield from _docs_for(session, batch)
+
+
+def _docs(session: Session, query) -> Iterator[PageDoc]:
+    yield from _docs_for(session, session.execute(query).all())
+
+
+def _docs_for(session: Session, rows) -> Iterator[PageDoc]:
+    for item, collection in rows:
+        entities: dict[str, list[EntityRef]] = {}
+        for page_id, entity_id, kind, name in session.execute(
+                select(Mention.page_id, Entity.id, Entity.kind, Entity.name).join(Entity, Mention.entity_id == Entity.id)
+                .where(Mention.item_id == item.id).distinct()):
+            entities.setdefault(page_id, []).append(EntityRef(entity_id, LABEL_OF_KIND[kind], name))
+        last = 0
+        while True:
+            pages = session.execute(select(Page.id, Page.number, Page.text).where(
+                Page.item_id == item.id, Page.number > last).order_by(Page.number).limit(PAGE_BATCH)).all()
+            if not pages:
+                break
+            last = pages[-1].number
+            for page_id, number, text in pages:
+                yield PageDoc(page_id=page_id, item_id=item.id, page_number=number, text=text, title=item.title,
+                              collection=collection or "", doc_type=item.doc_type,
+                              language=(item.languages or [""])[0], date_start=item.doc_date_start,
+                              date_end=item.doc_date_end, classification=item.classification,
+                              entities=tuple(sorted(entities.get(page_id, ()), key=lambda e: e.id)))
+
+
+def pending(session: Session, limit: int = 200) -> list[tuple[int, str]]:
+    return [(row[0], row[1]) for row in session.execute(
+        select(Outbox.id, Outbox.key).where(Outbox.topic == "index", Outbox.delivered_at.is_(None))
+        .order_by(Outbox.id).limit(limit))]
+
+
+def sync(db, backend: SearchBackend, *, batch: int = 200) -> int:
+    """Write every promised item to the index; returns how many items were written."""
+    written = 0
+    while True:
+        with db.reader() as session:
+            rows = pending(session, batch)
+            if not rows:
+                return written
+            item_ids = list(dict.fromkeys(key for _, key in rows))
+            backend.replace(item_ids, page_docs(session, item_ids))
+        with db.sessions.begin() as session:
+            session.execute(update(Outbox).where(Outbox.id.in_([i for i, _ in rows])).values(delivered_at=utcnow()))
+        written += len(item_ids)
+
+
+def reindex(db, backend: SearchBackend) -> int:
+    """Rebuild the whole index from SQL and swap it in; promises made before the rebuild began are kept by it."""
+    with db.reader() as session:
+        mark = session.scalar(select(func.max(Outbox.id)).where(Outbox.topic == "index")) or 0
+        written = backend.rebuild(page_docs(session))
+    with db.sessions.begin() as session:
+        session.execute(update(Outbox).where(Outbox.topic == "index", Outbox.id <= mark,
+                                             Outbox.delivered_at.is_(None)).values(delivered_at=utcnow()))
+    return written
+
+
+@dataclass(frozen=True)
+class Drift:
+    sql_pages: int
+    index_pages: int
+    missing: list[str]  # in SQL, not in the index (first few)
+    extra: list[str]  # in the index, not in SQL (first few)
+    missing_count: int
+    extra_count: int
+    pending: int  # index promises not yet delivered
+
+    @property
+    def clean(self) -> bool:
+        return self.missing_count == 0 and self.extra_count == 0
+
+
+def check(db, backend: SearchBackend, *, show: int = 10) -> Drift:
+    """Compare the page ids SQL says should be indexed with the ids the index holds."""
+    backend.refresh()
+    indexed = set(backend.ids())
+    with db.reader() as session:
+        expected = set(session.scalars(select(Page.id).join(EvidenceItem, Page.item_id == EvidenceItem.id)
+                                       .where(EvidenceItem.state.in_(INDEXED_STATES))))
+        waiting = len(pending(session, 1_000_000))
+    missing, extra = sorted(expected - indexed), sorted(indexed - expected)
+    return Drift(len(expected), len(indexed), missing[:show], extra[:show], len(missing), len(extra), waiting)
