@@ -24,7 +24,7 @@ from spacy.tokens import DocBin
 
 import nlp.components  # noqa: F401  (registers svidok_morph_features, used in the training config)
 
-from nlp.corpus import AnnotatedDocument, detokenize, read_documents, split_documents, write_documents
+from nlp.corpus import SPLIT_SEED, AnnotatedDocument, detokenize, read_documents, split_documents, write_documents
 
 CONFIG = Path(__file__).parent / "pipelines" / "uk_ner_train.cfg"
 LABELS = ("PERSON", "LOCATION", "ORG", "DATE")
@@ -68,9 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--heldout", type=Path, help="also write the held-out documents here (keep it outside the repo)")
     parser.add_argument("--workdir", type=Path, help="keep converted data and checkpoints here (default: a temporary folder)")
     parser.add_argument("--max-epochs", type=int, default=None, help="override training.max_epochs")
+    parser.add_argument("--split-seed", type=int, default=SPLIT_SEED,
+                        help=f"seed of the held-out split (default {SPLIT_SEED}, the reported one; others confirm a change)")
+    parser.add_argument("--all", action="store_true",
+                        help="hold nothing out: train on every document (the shipped model, after choosing the setup on the split)")
     args = parser.parse_args(argv)
 
-    kept, held = split_documents(read_documents(args.data))
+    documents = list(read_documents(args.data))
+    kept, held = (documents, []) if args.all else split_documents(documents, seed=args.split_seed)
     if args.heldout:
         write_documents(held, args.heldout)
     train, dev = split_documents(kept, share=DEV_SHARE, seed=7)
@@ -100,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
                 "name": "svidok_uk_ner",
                 "version": "1.0.0",
                 "license": "CC BY-NC-SA 4.0",
-                "sources": [{"name": "lang-uk/ner-uk v2.0 (BRUK, Nashi Groshi), dev list, 80 % by document",
+                "sources": [{"name": "lang-uk/ner-uk v2.0 (BRUK, Nashi Groshi), dev list, "
+                             + ("all documents" if args.all else f"80 % by document (split seed {args.split_seed})"),
                              "license": "CC BY-NC-SA 4.0"}],
                 "description": "Ukrainian NER (PERSON, LOCATION, ORG, DATE) for svidok; see nlp/models/README.md",
             }

@@ -105,3 +105,29 @@ def test_segments_cover_the_text_and_group_paragraphs():
     assert all(a[1] == b[0] for a, b in zip(segments, segments[1:]))
 
 
+
+
+def _uk_doc(text, ents):
+    import spacy
+
+    doc = spacy.blank("uk").make_doc(text)
+    doc.ents = [doc.char_span(text.index(s), text.index(s) + len(s), label=label) for s, label in ents]
+    return doc
+
+
+def test_uk_addresses_take_the_street_word_and_house_number():
+    from nlp.components.uk_spans import UkrainianSpans
+
+    text = "Його тримали на вул. Садовій, 12 у Херсоні, потім у підвалі на Липовому провулку."
+    doc = UkrainianSpans(streets=True, institutions=True)(_uk_doc(text, [("Садовій", "PERSON"), ("Херсоні", "LOCATION")]))
+    assert [(e.text, e.label_) for e in doc.ents] == [("вул. Садовій, 12", "LOCATION"), ("Херсоні", "LOCATION"),
+                                                    ("Липовому провулку", "LOCATION")]
+
+
+def test_uk_place_inside_an_institution_name_is_not_a_location_of_its_own():
+    from nlp.components.uk_spans import UkrainianSpans
+
+    text = "Рішення апеляційного суду Херсонської області оскаржили в Херсоні."
+    doc = UkrainianSpans(streets=True, institutions=True)(
+        _uk_doc(text, [("Херсонської області", "LOCATION"), ("Херсоні", "LOCATION")]))
+    assert [e.text for e in doc.ents] == ["Херсоні"]
