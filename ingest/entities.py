@@ -112,12 +112,19 @@ class Resolver:
                 self.session.flush()
                 found = entity.id
             cached = self.cache[(kind, key)] = self.forward(found)
-        if (cached, name) not in self.names:
-            self.names.add((cached, name))
+        # the spellings people search for: a person's lemma; a facility's or place's words as written
+        spellings = [name] if kind in ("person", "org") else [mention.text.strip()]
+        if kind == "place" and mention.normalized:
+            spellings.append(mention.normalized)
+        for spelling in spellings:
+            spelling = " ".join(spelling.split())[:500]
+            if not spelling or (cached, spelling) in self.names:
+                continue
+            self.names.add((cached, spelling))
             exists = self.session.scalar(select(EntityName.id).where(EntityName.entity_id == cached,
-                                                                     EntityName.name == name))
+                                                                     EntityName.name == spelling))
             if not exists:
-                self.session.add(EntityName(entity_id=cached, name=name[:500], key=name_key(name)[:500]))
+                self.session.add(EntityName(entity_id=cached, name=spelling, key=name_key(spelling)[:500]))
         return cached
 
     def forward(self, entity_id: str) -> str:

@@ -19,6 +19,8 @@ class EntityRef:
     id: str
     label: str
     name: str
+    #: other spellings the entity is known by (searched like the name; the facet shows the name)
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class PageDoc:
         entity_terms, entity_keys = [], []
         facets: dict[str, list[str]] = {label: [] for label in ENTITY_LABELS}
         for entity in self.entities:
-            name_terms, name_keys = analyse_text(entity.name, self.language)
+            name_terms, name_keys = analyse_text(" \n ".join((entity.name, *entity.aliases)), self.language)
             # label-prefixed tokens, so person:X never matches a place called X
             entity_terms += [f"{entity.label}/{t}" for t in name_terms.split()]
             entity_keys += [f"{entity.label}/{k}" for k in name_keys.split()]

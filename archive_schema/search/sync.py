@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from archive_schema.models import Collection, Entity, EvidenceItem, Mention, Outbox, Page, utcnow
+from archive_schema.models import Collection, Entity, EntityName, EvidenceItem, Mention, Outbox, Page, utcnow
 from archive_schema.search.backend import SearchBackend
 from archive_schema.search.model import EntityRef, PageDoc
 from archive_schema.vocab import ItemState
@@ -23,6 +23,8 @@ LABEL_OF_KIND = {"person": "person", "place": "place", "facility": "facility", "
 #: items in these states have their pages in the index; the others are on their way (or have none)
 INDEXED_STATES = (ItemState.processed.value, ItemState.needs_ocr.value, ItemState.failed.value)
 PAGE_BATCH = 500
+#: spellings of an entity indexed with it (the first ones by name order; enough for every script and case)
+MAX_ALIASES = 30
 
 
 def request_index(session: Session, item_id: str) -> None:
@@ -54,11 +56,17 @@ def _docs(session: Session, query) -> Iterator[PageDoc]:
 
 def _docs_for(session: Session, rows) -> Iterator[PageDoc]:
     for item, collection in rows:
+        on_pages = session.execute(select(Mention.page_id, Entity.id, Entity.kind, Entity.name)
+                                   .join(Entity, Mention.entity_id == Entity.id)
+                                   .where(Mention.item_id == item.id).distinct()).all()
+        aliases: dict[str, list[str]] = {}
+        for entity_id, alias in session.execute(select(EntityName.entity_id, EntityName.name).where(
+                EntityName.entity_id.in_({row[1] for row in on_pages})).order_by(EntityName.name)):
+            aliases.setdefault(entity_id, []).append(alias)
         entities: dict[str, list[EntityRef]] = {}
-        for page_id, entity_id, kind, name in session.execute(
-                select(Mention.page_id, Entity.id, Entity.kind, Entity.name).join(Entity, Mention.entity_id == Entity.id)
-                .where(Mention.item_id == item.id).distinct()):
-            entities.setdefault(page_id, []).append(EntityRef(entity_id, LABEL_OF_KIND[kind], name))
+        for page_id, entity_id, kind, name in on_pages:
+            others = tuple(a for a in aliases.get(entity_id, ()) if a != name)[:MAX_ALIASES]
+            entities.setdefault(page_id, []).append(EntityRef(entity_id, LABEL_OF_KIND[kind], name, others))
         last = 0
         while True:
             pages = session.execute(select(Page.id, Page.number, Page.text).where(

@@ -14,6 +14,7 @@ PDF date parses, else as written), ``declared_pages``.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import struct
 import zlib
@@ -62,8 +63,20 @@ class PdfExtractor(Extractor):
         if not self.sniff(source.head):
             kind = "it is plain text" if looks_like_text(source.head) else f"it begins {source.head[:8]!r}"
             raise ExtractionError(f"not a PDF: no %PDF- header ({kind})")
-        yield from ENGINES[source.settings.pdf_engine](source.path, max_pages=source.settings.max_pages,
-                                                       properties=source.properties)
+        options = {"max_pages": source.settings.max_pages, "properties": source.properties}
+        if source.settings.pdf_engine == "pdfminer":
+            yield from pdfminer_pages(source.path, **options)
+            return
+        done = 0
+        try:
+            for text in pdfium_pages(source.path, **options):
+                yield text
+                done += 1
+        except ExtractionError as exc:
+            if str(exc).startswith("encrypted PDF"):
+                raise
+            # PDFium gave up on a damaged or forged page tree: the reference engine reads what it can from there
+            yield from itertools.islice(pdfminer_pages(source.path, **options), done, None)
 
 
 def pdfminer_pages(path: Path, *, max_pages: int = DEFAULT_MAX_PAGES,

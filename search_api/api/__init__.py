@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import collections, custody, entities, items, originals, pages, spec, status
+from . import collections, custody, entities, items, originals, pages, search, spec, status
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-for _resource in (items, pages, originals, custody, collections, entities, status, spec):
+for _resource in (items, pages, originals, custody, collections, entities, search, status, spec):
     bp.register_blueprint(_resource.bp)

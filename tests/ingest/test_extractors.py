@@ -101,15 +101,23 @@ def test_truncated_pdf_is_reported_damaged(tmp_path, engine):
 
 
 def test_pdf_declaring_millions_of_pages_fails_before_any_page_is_read(tmp_path, limits):
-    source = source_for(files.pdf_declaring_pages(tmp_path, 5_000_000), limits)
+    """pdfminer.six trusts the declared /Count, so the reference engine refuses the file up front."""
+    source = source_for(files.pdf_declaring_pages(tmp_path, 5_000_000), limits.with_(pdf_engine="pdfminer"))
     pages = choose(source).pages(source)
     with pytest.raises(ExtractionError) as caught:
         next(pages)
     assert str(caught.value) == "PDF declares 5,000,000 pages; the limit is 20,000"
 
 
-def test_pdf_declaring_pages_within_the_limit_reads_the_real_ones(tmp_path, limits):
-    extractor, source, pages = extract(files.pdf_declaring_pages(tmp_path, 3), limits)
+def test_pdfium_reads_the_one_real_page_of_a_pdf_declaring_millions(tmp_path, limits):
+    extractor, source, pages = extract(files.pdf_declaring_pages(tmp_path, 5_000_000), limits)
+    assert [words(page) for page in pages] == ["Page one of a forged page tree"]
+
+
+@pytest.mark.parametrize("engine", ["pdfium", "pdfminer"])
+def test_pdf_declaring_pages_within_the_limit_reads_the_real_ones(tmp_path, limits, engine):
+    """PDFium fails on the second, missing page; the reference engine takes over from there."""
+    extractor, source, pages = extract(files.pdf_declaring_pages(tmp_path, 3), limits.with_(pdf_engine=engine))
     assert [words(page) for page in pages] == ["Page one of a forged page tree"]
 
 
