@@ -119,3 +119,26 @@ def test_migrations_match_the_models(settings):
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
     database.dispose()
     assert diff == []
+
+
+def test_audit_verify_command_names_the_edited_event(ctx):
+    """The operator's check: `svidok audit verify` exits 0 on an intact chain and 1 naming the edited event."""
+    import os
+    import subprocess
+    import sys
+
+    for n in range(3):
+        receive(ctx, io.BytesIO(f"doc {n}".encode()), f"{n}.txt")
+    env = {**os.environ, "SVIDOK_HOME": str(ctx.settings.home), "SVIDOK_DATABASE_URL": ctx.settings.database_url}
+
+    def verify():
+        return subprocess.run([sys.executable, "-m", "search_api.cli", "audit", "verify"], env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    intact = verify()
+    assert intact.returncode == 0 and "intact: 3 events" in intact.stdout
+    with ctx.db.sessions.begin() as session:
+        session.execute(update(AuditEvent).where(AuditEvent.seq == 2).values(details='{"filename":"forged.txt"}'))
+    broken = verify()
+    assert broken.returncode == 1
+    assert "event #2" in broken.stderr and "edited" in broken.stderr
