@@ -127,8 +127,6 @@ def _record_receipt(session: Session, sha256: str, size: int, filename: str, met
     if item is None:
         item = EvidenceItem(sha256=sha256, filename=_clean_name(filename), size=size, state=ItemState.received.value)
         apply_meta(session, item, meta)
-        if parent:
-            item.derived_from_id = None  # a member is not derived: it is an original found inside another
         session.add(item)
         session.flush()
         session.add(Outbox(topic="stage", key=item.id, payload={}))
