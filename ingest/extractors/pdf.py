@@ -38,8 +38,8 @@ from pdfminer.utils import decode_text
 from . import ExtractionError, Extractor, Source, register
 from .text import looks_like_text
 
-#: PDFium marks a word hyphenated at a line end with U+0002 where pdfminer.six keeps the printed hyphen
-_PDFIUM_SOFT_HYPHEN = str.maketrans({"\x02": "-"})
+#: PDFium writes U+0002 for a hyphen at a line end and joins the lines; pdfminer.six keeps both, as printed
+_PDFIUM_SOFT_HYPHEN = str.maketrans({"\x02": "-\n"})
 DEFAULT_MAX_PAGES = 20_000
 #: pdfminer reports a malformed file through many exception types, not only its own; all mean "damaged"
 PDFMINER_ERRORS = (PDFException, PSException, KeyError, TypeError, ValueError, AttributeError, IndexError,
