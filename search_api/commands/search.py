@@ -1,6 +1,7 @@
 """``svidok search``, ``svidok reindex`` and ``svidok index check|sync``: the derived search index."""
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 
@@ -13,13 +14,21 @@ from archive_schema.settings import Settings
 _TAGS = re.compile(r"</?mark>")
 
 
+@contextlib.contextmanager
 def _context():
+    """The pipeline context for one command; search errors become a clear message and exit status 1."""
     from ingest.pipeline import Context
 
     try:
-        return Context.open(Settings.from_env())
+        ctx = Context.open(Settings.from_env())
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+    try:
+        yield ctx
+    except SearchError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        ctx.close()
 
 
 @click.command()
@@ -35,15 +44,10 @@ def search(query: tuple[str, ...], page: int, size: int, facets: tuple[str, ...]
 
     From the command line every classification is searched (the operator runs it on the server).
     """
-    ctx = _context()
-    try:
+    with _context() as ctx:
         ctx.search.refresh()
         results = ctx.search.search(Query.parse(" ".join(query), access=Access.everything(), page=page, size=size,
                                                 facets=facets, sort=sort))
-    except SearchError as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        ctx.close()
     if as_json:
         click.echo(json.dumps(results_json(results), ensure_ascii=False))
         return
@@ -74,13 +78,8 @@ def results_json(results) -> dict:
 @click.command()
 def reindex() -> None:
     """Rebuild the search index from SQL and swap it in (searches go on meanwhile)."""
-    ctx = _context()
-    try:
+    with _context() as ctx:
         written = rebuild_index(ctx.db, ctx.search)
-    except SearchError as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        ctx.close()
     click.echo(f"index rebuilt: {written} pages")
 
 
@@ -93,11 +92,8 @@ def index() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def index_check(as_json: bool) -> None:
     """Compare SQL and the index; exit 1 when pages are missing or extra."""
-    ctx = _context()
-    try:
+    with _context() as ctx:
         drift = check(ctx.db, ctx.search)
-    finally:
-        ctx.close()
     if as_json:
         click.echo(json.dumps(drift.__dict__ | {"clean": drift.clean}))
     else:
@@ -114,11 +110,6 @@ def index_check(as_json: bool) -> None:
 @index.command("sync")
 def index_sync() -> None:
     """Write what the outbox promised to the index (normally done by ingest and workers)."""
-    ctx = _context()
-    try:
+    with _context() as ctx:
         written = sync(ctx.db, ctx.search)
-    except SearchError as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        ctx.close()
     click.echo(f"indexed {written} items")
