@@ -10,6 +10,7 @@ dictionaries, a fixed English word list, and generated surnames/places in their 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -119,7 +120,7 @@ def run(backend, pages: int, label: str, directory: Path | None) -> None:
     elapsed = time.perf_counter() - started
     size = sum(f.stat().st_size for f in directory.rglob("*") if f.is_file()) if directory else None
     print(f"\n== {label}: {written:,} pages indexed in {elapsed:.1f} s = {written / elapsed:,.0f} pages/s"
-          + (f", index {size / 1e6:,.0f} MB on disk" if size else ""))
+          + (f", index {size / 1e6:,.0f} MB on disk" if size else "") + _load())
     rng = random.Random(11)
     for kind, queries in query_mix(rng).items():
         for q in queries[:5]:
@@ -132,7 +133,12 @@ def run(backend, pages: int, label: str, directory: Path | None) -> None:
                 timings.append((time.perf_counter() - t) * 1000)
         p = np.percentile(timings, [50, 95, 99])
         print(f"{kind:>17}: p50 {p[0]:6.1f} ms  p95 {p[1]:6.1f} ms  p99 {p[2]:6.1f} ms"
-              f"  (median hits {statistics.median(totals):,.0f})")
+              f"  (median hits {statistics.median(totals):,.0f}){_load()}")
+
+
+def _load() -> str:
+    """The machine's load average: figures from a busy machine are not comparable."""
+    return "  [load {:.2f} {:.2f} {:.2f}]".format(*os.getloadavg())
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ surface form, so a page never misses a query for the very word it contains.
 """
 from __future__ import annotations
 
+import os
 import re
 import threading
 import unicodedata
@@ -36,10 +37,23 @@ HOMOGLYPHS = str.maketrans("aceiopxyk", "асеіорхук")
 NUMBER_SIGNS = frozenset({"no", "nr", "n", "номер", "н"})
 
 _morph_lock = threading.Lock()
+
+
+def _new_lock_after_fork() -> None:
+    # bulk writes fork analysis workers (embedded.py): a lock held by another thread at that moment
+    # would never be released in the child
+    global _morph_lock
+    _morph_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_after_fork)
 _morphs: dict[str, pymorphy3.MorphAnalyzer] = {}
 _english = Stemmer.Stemmer("english")
 _first, _second = itemgetter(0), itemgetter(1)
 _word_cache: dict[str | None, dict[str, tuple[str, str]]] = {}
+#: the same cache split into word -> lemma and word -> key, so analyse_text can join straight from it
+_lemma_cache: dict[str | None, dict[str, str]] = {}
+_key_cache: dict[str | None, dict[str, str]] = {}
 
 
 def _morph(lang: str) -> pymorphy3.MorphAnalyzer:
@@ -72,11 +86,16 @@ def analyse_words(words: list[str], language: str | None) -> list[tuple[str, str
     cache = _word_cache.setdefault(language, {})
     pairs = list(map(cache.get, words))
     if None in pairs:
+        lemmas = _lemma_cache.setdefault(language, {})
+        keys = _key_cache.setdefault(language, {})
         if len(cache) > 1_000_000:
-            cache.clear()  # bounded memory on a pathological vocabulary
+            # bounded memory on a pathological vocabulary
+            cache.clear(), lemmas.clear(), keys.clear()
         for i, pair in enumerate(pairs):
             if pair is None:
-                pairs[i] = cache[words[i]] = analyse_word(words[i], language)
+                word = words[i]
+                pairs[i] = cache[word] = pair = analyse_word(word, language)
+                lemmas[word], keys[word] = pair
     if not NUMBER_SIGNS.isdisjoint(words):
         for i in range(len(words)):
             if _skipped(words, i):
@@ -93,7 +112,16 @@ def tokenize(text: str, language: str | None = None) -> list[Token]:
 
 def analyse_text(text: str, language: str | None = None) -> tuple[str, str]:
     """The two whitespace-joined token streams (terms, keys) an index stores for a text."""
-    pairs = analyse_words(WORD_RE.findall(text.lower().replace("_", " ")), language)
+    lowered = text.lower()
+    words = WORD_RE.findall(lowered.replace("_", " ") if "_" in lowered else lowered)
+    if NUMBER_SIGNS.isdisjoint(words):
+        # the indexing hot path: every word seen before, joined straight from the caches in C
+        try:
+            return (" ".join(map(_lemma_cache[language].__getitem__, words)),
+                    " ".join(map(_key_cache[language].__getitem__, words)))
+        except KeyError:
+            pass  # an unseen word (or language): analyse_words fills the caches
+    pairs = analyse_words(words, language)
     if None in pairs:
         pairs = [p for p in pairs if p]
     return " ".join(map(_first, pairs)), " ".join(map(_second, pairs))

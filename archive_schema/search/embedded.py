@@ -5,10 +5,14 @@ new generation and swaps CURRENT atomically (os.replace), so readers never see a
 """
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from itertools import chain, islice
 from pathlib import Path
 
 import tantivy
@@ -31,6 +35,11 @@ INTEGERS = ("item_hash", "page_number", "date_start", "date_end")
 FACET_FIELDS = {**{label: f"facet_{label}" for label in ENTITY_LABELS}, "doc_type": "doc_type",
                 "language": "language", "collection": "collection", "month": "month"}
 MONTH_BUCKETS = 1200  # a century of months: the histogram is never cut
+ITEMS_AGGREGATION = "\x1fitems"  # cannot clash with a facet name
+#: a write of at least this many pages analyses them in worker processes (analysis is pure Python,
+#: so one process cannot use a second core); smaller writes are not worth starting the workers
+PARALLEL_PAGES = 4_000
+CHUNK_PAGES = 200  # pages per task sent to a worker
 
 
 def build_schema() -> tantivy.Schema:
@@ -53,10 +62,14 @@ def build_schema() -> tantivy.Schema:
 class EmbeddedBackend:
     """SearchBackend on a tantivy index under root."""
 
-    def __init__(self, root: Path, *, writer_heap: int = 256_000_000, writer_threads: int = 0):
+    def __init__(self, root: Path, *, writer_heap: int = 1_000_000_000, writer_threads: int = 0,
+                 analysis_workers: int | None = None):
         self.root = Path(root)
         self.writer_heap = writer_heap
         self.writer_threads = writer_threads
+        #: processes analysing pages for bulk writes; 0 or 1: analyse in this process
+        self.analysis_workers = (min(os.cpu_count() or 1, 8) if analysis_workers is None
+                                 else analysis_workers)
         self.schema = build_schema()
         self.root.mkdir(parents=True, exist_ok=True)
         self._generation = self._current() or self._new_generation()
@@ -90,20 +103,23 @@ class EmbeddedBackend:
 
     def _write(self, index: tantivy.Index, pages: Iterable[PageDoc], *, upsert: bool,
                replace_items: Iterable[str] = ()) -> int:
+        analysed = _analysed(pages, self.analysis_workers)  # before the writer starts its threads
         try:
-            writer = index.writer(self.writer_heap, self.writer_threads)
-        except ValueError as exc:
-            raise SearchError(f"the index is locked by another writer: {exc}") from exc
-        for item_id in replace_items:
-            writer.delete_documents_by_term("item_id", item_id)
-        written = 0
-        for page in pages:
-            fields = page.fields()
-            fields["text"] = fields["text"].encode()
-            if upsert:
-                writer.delete_documents_by_term("page_id", page.page_id)
-            writer.add_document(tantivy.Document(**{k: v for k, v in fields.items() if v is not None}))
-            written += 1
+            try:
+                writer = index.writer(self.writer_heap, self.writer_threads)
+            except ValueError as exc:
+                raise SearchError(f"the index is locked by another writer: {exc}") from exc
+            for item_id in replace_items:
+                writer.delete_documents_by_term("item_id", item_id)
+            written = 0
+            for page, fields in analysed:
+                fields["text"] = page.text.encode()
+                if upsert:
+                    writer.delete_documents_by_term("page_id", page.page_id)
+                writer.add_document(tantivy.Document(**{k: v for k, v in fields.items() if v is not None}))
+                written += 1
+        finally:
+            analysed.close()
         writer.commit()
         writer.wait_merging_threads()
         return written
@@ -184,12 +200,12 @@ class EmbeddedBackend:
         for group in groups:
             for hit in group[:query.pages_per_item] + group[:1]:
                 stored[hit.ref] = self._stored(searcher.doc(addresses[hit.ref]))
-        total_items = round(searcher.cardinality(compiled, "item_id")) if result.count else 0
+        facets, items_estimate = self._aggregate(searcher, compiled, query, bool(result.count))
         return Results(
             total_pages=result.count,
-            total_items=total_items,
+            total_items=round(items_estimate) if result.count else 0,
             items=item_hits(groups, stored, query, highlights),
-            facets=self._facets(searcher, compiled, query) if query.facets else {},
+            facets=facets,
             took_ms=(time.perf_counter() - started) * 1000,
         )
 
@@ -200,18 +216,24 @@ class EmbeddedBackend:
         out["text"] = bytes(out["text"] or b"").decode()
         return out
 
-    def _facets(self, searcher, compiled, query: Query) -> dict:
+    def _aggregate(self, searcher, compiled, query: Query, any_hits: bool) -> tuple[dict, float]:
+        """Facets and the distinct item count, in one more pass over the matches (not one each)."""
+        if not query.facets:
+            return {}, searcher.cardinality(compiled, "item_id") if any_hits else 0.0
         aggregations = {
             name: {"terms": {"field": FACET_FIELDS[name],
                              "size": MONTH_BUCKETS if name == "month" else query.facet_size}}
             for name in query.facets
         }
+        if any_hits:
+            aggregations[ITEMS_AGGREGATION] = {"cardinality": {"field": "item_id"}}
         answer = searcher.aggregate(compiled, aggregations)
-        return {
+        facets = {
             name: facet_buckets(name, ((b["key"], b["doc_count"]) for b in answer[name]["buckets"]
                                        if b["key"] != ""))
             for name in query.facets
         }
+        return facets, answer[ITEMS_AGGREGATION]["value"] if any_hits else 0.0
 
     # --- compile -----------------------------------------------------------------------------
 
@@ -254,6 +276,56 @@ class EmbeddedBackend:
                 parts.append((Occur.Must, T.all_query()))
             return T.boolean_query(parts)
         raise TypeError(f"not a clause: {clause!r}")
+
+
+def _analysed(pages: Iterable[PageDoc], workers: int) -> Iterator[tuple[PageDoc, dict]]:
+    """(page, page.fields() without "text") in order; large writes analysed by worker processes.
+
+    Call before opening the index writer: the workers are forked at once, while this process runs
+    no tantivy threads (a fork would copy them mid-flight), and inherit its warm analysis caches.
+    A bounded number of chunks is in flight, so memory stays flat however many pages come.
+    """
+    pages = iter(pages)
+    head = list(islice(pages, PARALLEL_PAGES))
+    if workers < 2 or len(head) < PARALLEL_PAGES or "fork" not in multiprocessing.get_all_start_methods():
+        return ((page, _fields(page)) for page in chain(head, pages))
+    source = chain(head, pages)
+    chunks = iter(lambda: list(islice(source, CHUNK_PAGES)), [])
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    in_flight: deque = deque()
+    try:
+        for chunk in islice(chunks, 2 * workers):  # the first submits fork every worker, now
+            in_flight.append((chunk, pool.submit(_fields_of, chunk)))
+    except BaseException:
+        pool.shutdown(cancel_futures=True)
+        raise
+    return _collect(pool, chunks, in_flight, 3 * workers)
+
+
+def _collect(pool: ProcessPoolExecutor, chunks: Iterator[list[PageDoc]], in_flight: deque,
+             depth: int) -> Iterator[tuple[PageDoc, dict]]:
+    try:
+        for chunk in chunks:
+            in_flight.append((chunk, pool.submit(_fields_of, chunk)))
+            if len(in_flight) >= depth:
+                chunk, future = in_flight.popleft()
+                yield from zip(chunk, future.result())
+        while in_flight:
+            chunk, future = in_flight.popleft()
+            yield from zip(chunk, future.result())
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+def _fields(page: PageDoc) -> dict:
+    fields = page.fields()
+    del fields["text"]
+    return fields
+
+
+def _fields_of(pages: list[PageDoc]) -> list[dict]:
+    """Worker side of _analysed: the analysed fields (the text stays with the caller)."""
+    return [_fields(page) for page in pages]
 
 
 def _regex_escape(text: str) -> str:

@@ -6,6 +6,8 @@ because both backends must return the same snippet for the same page.
 from __future__ import annotations
 
 from html import escape
+from itertools import accumulate
+from operator import sub
 
 from archive_schema.search.analysis import WORD_RE, analyse_words
 from archive_schema.search.plan import Highlights
@@ -13,23 +15,34 @@ from archive_schema.search.plan import Highlights
 SNIPPET_WORDS = 32  # words around the densest cluster of matches
 
 
-def _is_match(lemma: str, key: str, lower: str, hl: Highlights) -> bool:
+def _is_match(lemma: str, key: str, lower: str, hl: Highlights, fuzzy: dict, fuzzy_keys: dict) -> bool:
     if lemma in hl.lemmas or key in hl.keys:
         return True
-    if any(lemma.startswith(p) or lower.startswith(p) or key.startswith(p) for p in hl.prefixes):
+    if hl.prefixes and any(lemma.startswith(p) or lower.startswith(p) or key.startswith(p)
+                           for p in hl.prefixes):
         return True
-    return (_fuzzy_match(lemma, hl.fuzzy) or (lower != lemma and _fuzzy_match(lower, hl.fuzzy))
-            or _fuzzy_match(key, hl.fuzzy_keys))
+    return (_fuzzy_match(lemma, fuzzy) or (lower != lemma and _fuzzy_match(lower, fuzzy))
+            or _fuzzy_match(key, fuzzy_keys))
 
 
-def _fuzzy_match(word: str, values: list[tuple[str, int]]) -> bool:
-    letters = None
+def _by_length(values: list[tuple[str, int]]) -> dict[int, list[tuple[str, frozenset, int]]]:
+    """Fuzzy values by the lengths of the words they can match (others are never compared)."""
+    index: dict[int, list] = {}
     for value, distance in values:
-        if abs(len(word) - len(value)) > distance:
-            continue
-        letters = letters or set(word)
+        for length in range(max(0, len(value) - distance), len(value) + distance + 1):
+            index.setdefault(length, []).append((value, frozenset(value), distance))
+    return index
+
+
+def _fuzzy_match(word: str, by_length: dict[int, list[tuple[str, frozenset, int]]]) -> bool:
+    candidates = by_length.get(len(word))
+    if not candidates:
+        return False
+    letters = set(word)
+    for value, value_letters, distance in candidates:
         # each edit changes the set of letters by at most two: a cheap way to rule most words out
-        if len(letters.symmetric_difference(value)) <= 2 * distance and _within(word, value, distance):
+        if (len(letters.symmetric_difference(value_letters)) <= 2 * distance
+                and _within(word, value, distance)):
             return True
     return False
 
@@ -44,17 +57,16 @@ def snippet(text: str, hl: Highlights, language: str | None = None) -> str:
     memo = hl.checked.setdefault(language, {})
     unique = set(words)
     todo = list(unique.difference(memo))
-    for word, pair in zip(todo, analyse_words(todo, language)):
-        memo[word] = pair is not None and _is_match(pair[0], pair[1], word, hl)
+    if todo:
+        fuzzy, fuzzy_keys = _by_length(hl.fuzzy), _by_length(hl.fuzzy_keys)
+        for word, pair in zip(todo, analyse_words(todo, language)):
+            memo[word] = pair is not None and _is_match(pair[0], pair[1], word, hl, fuzzy, fuzzy_keys)
     matched = {word for word in unique if memo[word]}
     marked = [word in matched for word in words]
-    best, best_count, count = 0, -1, 0
-    for i, mark in enumerate(marked):
-        count += mark
-        if i >= SNIPPET_WORDS:
-            count -= marked[i - SNIPPET_WORDS]
-        if count > best_count:
-            best, best_count = max(0, i - SNIPPET_WORDS + 1), count
+    # the first window of SNIPPET_WORDS words (ending at word i) with the most matches, by prefix sums
+    sums = list(accumulate(marked, initial=0))
+    counts = list(map(sub, sums[1:], [0] * SNIPPET_WORDS + sums[1:-SNIPPET_WORDS]))
+    best = max(0, max(range(len(counts)), key=counts.__getitem__) - SNIPPET_WORDS + 1) if counts else 0
     # start a few words before the first match in the best window, so it reads in context
     window_end = min(len(matches), best + SNIPPET_WORDS)
     first = next((i for i in range(best, window_end) if marked[i]), best)
