@@ -67,8 +67,11 @@ class EmbeddedBackend:
         self.root = Path(root)
         self.writer_heap = writer_heap
         self.writer_threads = writer_threads
-        #: processes analysing pages for bulk writes; 0 or 1: analyse in this process
-        self.analysis_workers = (min(os.cpu_count() or 1, 8) if analysis_workers is None
+        #: processes analysing pages for bulk writes (0: in this process). By default only with
+        #: four or more cores: on two, tantivy's writer threads and the feeding thread already use
+        #: both, and a busy 2-core machine measured ~20% slower with workers (pickling, and every
+        #: worker meeting the vocabulary cold) than without
+        self.analysis_workers = (_default_workers() if analysis_workers is None
                                  else analysis_workers)
         self.schema = build_schema()
         self.root.mkdir(parents=True, exist_ok=True)
@@ -278,6 +281,11 @@ class EmbeddedBackend:
         raise TypeError(f"not a clause: {clause!r}")
 
 
+def _default_workers() -> int:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return min(cores - 1, 8) if cores >= 4 else 0
+
+
 def _analysed(pages: Iterable[PageDoc], workers: int) -> Iterator[tuple[PageDoc, dict]]:
     """(page, page.fields() without "text") in order; large writes analysed by worker processes.
 
@@ -287,7 +295,7 @@ def _analysed(pages: Iterable[PageDoc], workers: int) -> Iterator[tuple[PageDoc,
     """
     pages = iter(pages)
     head = list(islice(pages, PARALLEL_PAGES))
-    if workers < 2 or len(head) < PARALLEL_PAGES or "fork" not in multiprocessing.get_all_start_methods():
+    if workers < 1 or len(head) < PARALLEL_PAGES or "fork" not in multiprocessing.get_all_start_methods():
         return ((page, _fields(page)) for page in chain(head, pages))
     source = chain(head, pages)
     chunks = iter(lambda: list(islice(source, CHUNK_PAGES)), [])
