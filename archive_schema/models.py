@@ -226,3 +226,148 @@ class EntityDecision(Base):
     actor: Mapped[str] = mapped_column(String(200))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     __table_args__ = (Index("ix_entity_decision_entity", "entity_id"),)
+
+
+# --- case files -------------------------------------------------------------------------------------------------
+
+class Case(Base):
+    """A filing a lawyer builds from the evidence: an ECHR application, an ICC Article 15 communication …
+
+    ``sections`` holds the drafted texts of the filing (ICC: summary, methodology, facts, contextual elements,
+    jurisdiction and admissibility, requests); the exporter heads empty ones with a placeholder. Applicants are
+    not a column: they are the case's persons with the role ``applicant`` (``Case.applicants``), so an anonymous
+    applicant carries one pseudonym everywhere.
+    """
+    __tablename__ = "legal_case"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    forum: Mapped[str] = mapped_column(String(20))  # echr, icc, un, national
+    title: Mapped[str] = mapped_column(String(1000))
+    #: the short reference stamped on every bundle page (the lawyer's file number), ASCII
+    reference: Mapped[str] = mapped_column(String(60), default="")
+    respondent_state: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    #: the date of the final domestic decision, when there was one: starts the ECHR time limit (Art. 35 §1)
+    final_domestic_decision: Mapped[dt.date | None] = mapped_column(Date)
+    #: exhibit numbers are ``prefix + n`` ("A-1") or just ``n`` when empty
+    exhibit_prefix: Mapped[str] = mapped_column(String(10), default="")
+    sections: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    members: Mapped[list["CaseMember"]] = relationship(back_populates="case", cascade="all, delete-orphan")
+    exhibits: Mapped[list["Exhibit"]] = relationship(back_populates="case", order_by="Exhibit.position",
+                                                     cascade="all, delete-orphan")
+    persons: Mapped[list["CasePerson"]] = relationship(back_populates="case", cascade="all, delete-orphan")
+    chronology: Mapped[list["ChronologyEntry"]] = relationship(
+        back_populates="case", order_by="(ChronologyEntry.date_start, ChronologyEntry.position)",
+        cascade="all, delete-orphan")
+    qualifications: Mapped[list["LegalQualification"]] = relationship(back_populates="case",
+                                                                      cascade="all, delete-orphan")
+
+    @property
+    def applicants(self) -> list["CasePerson"]:
+        return [p for p in self.persons if p.role == "applicant"]
+
+
+class CaseMember(Base):
+    """Who works on a case, and as what. Stored now; enforced by the access-control issue."""
+    __tablename__ = "case_member"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("legal_case.id", ondelete="CASCADE"))
+    user: Mapped[str] = mapped_column(String(200))  # the login name or user id
+    role: Mapped[str] = mapped_column(String(20))  # lead, lawyer, investigator, viewer
+    case: Mapped[Case] = relationship(back_populates="members")
+    __table_args__ = (UniqueConstraint("case_id", "user", name="uq_case_member"),)
+
+
+class Exhibit(Base):
+    """A range of pages of one item, put before the court under a number that stays with it.
+
+    ``number`` is per case and stable: adding, removing or reordering exhibits never changes another's number;
+    only an explicit renumbering does (``archive_schema.cases.number_exhibits``). ``position`` orders the
+    exhibits where the forum does not (ECHR bundles are ordered by date). ``relevance_note`` is internal and
+    never exported.
+    """
+    __tablename__ = "exhibit"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("legal_case.id", ondelete="CASCADE"))
+    item_id: Mapped[str] = mapped_column(ForeignKey("evidence_item.id"))
+    number: Mapped[str] = mapped_column(String(20))
+    page_start: Mapped[int] = mapped_column(Integer)
+    page_end: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text, default="")
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    date_precision: Mapped[str | None] = mapped_column(String(10))
+    relevance_note: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    reviewed: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    case: Mapped[Case] = relationship(back_populates="exhibits")
+    item: Mapped[EvidenceItem] = relationship()
+    __table_args__ = (UniqueConstraint("case_id", "number", name="uq_exhibit_number"),
+                      Index("ix_exhibit_case", "case_id"))
+
+
+class ChronologyEntry(Base):
+    """One dated fact of the case, with the exhibit pages that prove it."""
+    __tablename__ = "chronology_entry"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("legal_case.id", ondelete="CASCADE"))
+    date_start: Mapped[dt.date] = mapped_column(Date)
+    date_end: Mapped[dt.date | None] = mapped_column(Date)
+    precision: Mapped[str] = mapped_column(String(10), default="day")
+    text: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)  # among entries of the same date
+    case: Mapped[Case] = relationship(back_populates="chronology")
+    refs: Mapped[list["ChronologyRef"]] = relationship(back_populates="entry", cascade="all, delete-orphan")
+    __table_args__ = (Index("ix_chronology_case", "case_id"),)
+
+
+class ChronologyRef(Base):
+    """Pages of an exhibit (numbered as in the item) supporting a chronology entry."""
+    __tablename__ = "chronology_ref"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    entry_id: Mapped[str] = mapped_column(ForeignKey("chronology_entry.id", ondelete="CASCADE"))
+    exhibit_id: Mapped[str] = mapped_column(ForeignKey("exhibit.id", ondelete="CASCADE"))
+    page_start: Mapped[int | None] = mapped_column(Integer)
+    page_end: Mapped[int | None] = mapped_column(Integer)
+    entry: Mapped[ChronologyEntry] = relationship(back_populates="refs")
+    exhibit: Mapped[Exhibit] = relationship()
+
+
+class CasePerson(Base):
+    """A person in a case with a role; an anonymous one appears only by pseudonym in anything exported.
+
+    ``name`` and ``other_names`` (spellings in other scripts) are what the exporter must never let out for an
+    anonymous person; ``contact`` (of relatives, say) is never exported at all.
+    """
+    __tablename__ = "case_person"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("legal_case.id", ondelete="CASCADE"))
+    entity_id: Mapped[str | None] = mapped_column(ForeignKey("entity.id"))
+    name: Mapped[str] = mapped_column(String(500))
+    other_names: Mapped[list[str]] = mapped_column(default=list)
+    role: Mapped[str] = mapped_column(String(20))  # applicant, victim, witness, relative, representative
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    pseudonym: Mapped[str] = mapped_column(String(100), default="")
+    contact: Mapped[str] = mapped_column(Text, default="")
+    case: Mapped[Case] = relationship(back_populates="persons")
+    __table_args__ = (Index("ix_case_person_case", "case_id"),)
+
+    @property
+    def public_name(self) -> str:
+        """The only name of this person an export may carry."""
+        return self.pseudonym if self.anonymous else self.name
+
+
+class LegalQualification(Base):
+    """A fact (a chronology entry, or stated here) qualified under one provision of the vocabulary
+    ``archive_schema/data/legal_qualifications.json`` (``code`` such as ``echr:3`` or ``rome:7(1)(e)``)."""
+    __tablename__ = "legal_qualification"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("legal_case.id", ondelete="CASCADE"))
+    entry_id: Mapped[str | None] = mapped_column(ForeignKey("chronology_entry.id", ondelete="SET NULL"))
+    fact: Mapped[str] = mapped_column(Text, default="")
+    code: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(Text, default="")  # the argument, for the filing
+    case: Mapped[Case] = relationship(back_populates="qualifications")
+    entry: Mapped[ChronologyEntry | None] = relationship()
