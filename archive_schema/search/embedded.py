@@ -35,7 +35,8 @@ INTEGERS = ("item_hash", "page_number", "date_start", "date_end")
 FACET_FIELDS = {**{label: f"facet_{label}" for label in ENTITY_LABELS}, "doc_type": "doc_type",
                 "language": "language", "collection": "collection", "month": "month"}
 MONTH_BUCKETS = 1200  # a century of months: the histogram is never cut
-ITEMS_AGGREGATION = "\x1fitems"  # cannot clash with a facet name
+ITEMS_AGGREGATION = "\x1fitems"  # names no facet can have
+PAGES_AGGREGATION = "\x1fpages"
 #: a write of at least this many pages analyses them in worker processes (analysis is pure Python,
 #: so one process cannot use a second core); smaller writes are not worth starting the workers
 PARALLEL_PAGES = 4_000
@@ -188,11 +189,13 @@ class EmbeddedBackend:
         clause, highlights = plan(query)
         compiled = self._compile(clause)
         searcher = self._index.searcher()
+        # count=False lets tantivy skip blocks that cannot reach the top hits (block-max WAND);
+        # the exact page count comes from the aggregation pass the item count needs anyway
         if query.sort == "relevance":
-            result = searcher.search(compiled, limit=query.window, count=True)
+            result = searcher.search(compiled, limit=query.window, count=False)
         else:
             order = tantivy.Order.Asc if query.sort == "date" else tantivy.Order.Desc
-            result = searcher.search(compiled, limit=query.window, count=True,
+            result = searcher.search(compiled, limit=query.window, count=False,
                                      order_by_field="date_start", order=order)
         addresses = [address for _, address in result.hits]
         item_keys = searcher.fast_field_values("item_hash", addresses) if addresses else []
@@ -203,10 +206,10 @@ class EmbeddedBackend:
         for group in groups:
             for hit in group[:query.pages_per_item] + group[:1]:
                 stored[hit.ref] = self._stored(searcher.doc(addresses[hit.ref]))
-        facets, items_estimate = self._aggregate(searcher, compiled, query, bool(result.count))
+        total_pages, total_items, facets = self._aggregate(searcher, compiled, query)
         return Results(
-            total_pages=result.count,
-            total_items=round(items_estimate) if result.count else 0,
+            total_pages=total_pages,
+            total_items=total_items,
             items=item_hits(groups, stored, query, highlights),
             facets=facets,
             took_ms=(time.perf_counter() - started) * 1000,
@@ -219,24 +222,26 @@ class EmbeddedBackend:
         out["text"] = bytes(out["text"] or b"").decode()
         return out
 
-    def _aggregate(self, searcher, compiled, query: Query, any_hits: bool) -> tuple[dict, float]:
-        """Facets and the distinct item count, in one more pass over the matches (not one each)."""
-        if not query.facets:
-            return {}, searcher.cardinality(compiled, "item_id") if any_hits else 0.0
+    def _aggregate(self, searcher, compiled, query: Query) -> tuple[int, int, dict]:
+        """(pages, distinct items, facets) of all matches, in one pass over them.
+
+        Every page has exactly one page_number, so its value count is the number of matching pages.
+        """
         aggregations = {
             name: {"terms": {"field": FACET_FIELDS[name],
                              "size": MONTH_BUCKETS if name == "month" else query.facet_size}}
             for name in query.facets
         }
-        if any_hits:
-            aggregations[ITEMS_AGGREGATION] = {"cardinality": {"field": "item_id"}}
+        aggregations[PAGES_AGGREGATION] = {"value_count": {"field": "page_number"}}
+        aggregations[ITEMS_AGGREGATION] = {"cardinality": {"field": "item_id"}}
         answer = searcher.aggregate(compiled, aggregations)
         facets = {
             name: facet_buckets(name, ((b["key"], b["doc_count"]) for b in answer[name]["buckets"]
                                        if b["key"] != ""))
             for name in query.facets
         }
-        return facets, answer[ITEMS_AGGREGATION]["value"] if any_hits else 0.0
+        pages = int(answer[PAGES_AGGREGATION]["value"] or 0)
+        return pages, round(answer[ITEMS_AGGREGATION]["value"] or 0) if pages else 0, facets
 
     # --- compile -----------------------------------------------------------------------------
 
