@@ -200,6 +200,8 @@ def _front_data(case: Case, forum: str, parts: list[Part], matcher: NameMatcher)
     crimes: dict[str, list[str]] = {}
     vocabulary = qualifications()
     for q in case.qualifications:
+        if forum not in vocabulary[q.code]["forums"]:
+            continue  # an ECHR article is no crime before the ICC
         fact = q.entry.text if q.entry else q.fact
         crimes.setdefault(q.code, []).append(matcher.redact(" ".join(filter(None, [fact, q.note]))))
     witnesses = [p for p in case.persons if p.role == "witness"]
@@ -370,7 +372,7 @@ def _render_front(data: dict[str, Any], parts: list[Part]):
                         line_height=5.5) as table:
         table.row(["No.", "Date", "Description", "Bundle pages"])
         for p in parts:
-            table.row([p.number, p.date or "undated", p.description, f"{p.bundle_first}-{p.bundle_last}"])
+            table.row([p.number, p.date or "undated", p.description, _page_span(p)])
     document.add_page()
     marks.append(("Chronology", document.page - 1))
     _heading(document, "Chronology")
@@ -383,6 +385,10 @@ def _render_front(data: dict[str, Any], parts: list[Part]):
     else:
         document.multi_cell(0, 6, "No chronology has been entered for this case.")
     return document, marks
+
+
+def _page_span(part: Part) -> str:
+    return str(part.bundle_first) if part.count == 1 else f"{part.bundle_first}-{part.bundle_last}"
 
 
 def _icc_sections(document, data: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive_schema.cases import FOUR_MONTHS_FROM, RUSSIA_CUTOFF, RUSSIA_NAMES, get_case
+from archive_schema.cases import FOUR_MONTHS_FROM, RUSSIA_CUTOFF, RUSSIA_NAMES, get_case, ordered_exhibits
 from archive_schema.models import Case, CasePerson, EntityName, Exhibit, Mention, Page
 from archive_schema.search.analysis import name_key
 
@@ -132,6 +132,11 @@ def _period_end(start: dt.date, end: dt.date | None, precision: str) -> dt.date:
     return start
 
 
+def _number_order(number: str) -> tuple[int, str]:
+    digits = re.findall(r"\d+", number)
+    return (int(digits[-1]) if digits else 0, number)
+
+
 def case_warnings(session: Session, case_id: str, forum: str | None = None, *,
                   today: dt.date | None = None) -> list[Warning]:
     """Everything a lawyer should see before exporting the case for ``forum`` (the case's own by default)."""
@@ -156,6 +161,11 @@ def case_warnings(session: Session, case_id: str, forum: str | None = None, *,
         state = "has passed" if deadline < today else f"{(deadline - today).days} days left"
         warnings.append(Warning("time_limit", f"{months}-month time limit from the final domestic decision of "
                                 f"{decided.isoformat()}: lodge by {deadline.isoformat()} ({state})"))
+    if forum == "echr":
+        listed = [e.number for e in ordered_exhibits(case, forum)]
+        if listed != sorted(listed, key=_number_order):
+            warnings.append(Warning("numbering", "exhibit numbers do not follow the chronological list ("
+                                    + ", ".join(listed) + "): renumber them before filing"))
     for exhibit in case.exhibits:
         if exhibit.date is None:
             warnings.append(Warning("undated_exhibit", f"exhibit {exhibit.number} has no date", exhibit.number))

@@ -10,8 +10,8 @@ import click
 
 def register(group: click.Group) -> None:
     """Attach these commands to the ``svidok`` group."""
-    from . import entities, search
+    from . import cases, entities, search
 
     for command in (entities.entity, entities.reprocess, entities.eval_nlp, search.search, search.reindex,
-                    search.index):
+                    search.index, cases.case, cases.bundle):
         group.add_command(command)

@@ -1,0 +1,154 @@
+"""``svidok case …`` (build a case and export its bundle) and ``svidok bundle verify``."""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import Iterator
+
+import click
+
+from archive_schema import cases as case_records
+from archive_schema.settings import Settings
+
+FORUMS = click.Choice(list(case_records.FORUMS))
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _actor() -> str:
+    return f"cli:{os.environ.get('USER') or os.environ.get('USERNAME') or 'unknown'}"
+
+
+@contextlib.contextmanager
+def _context() -> Iterator:
+    from ingest.pipeline import Context
+
+    ctx = Context.open(_settings())
+    try:
+        yield ctx
+    except case_records.CaseError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        ctx.close()
+
+
+@click.group()
+def case() -> None:
+    """Case files: exhibits, chronology, persons, and court bundles (ECHR, ICC)."""
+
+
+@case.command("create")
+@click.option("--forum", type=FORUMS, required=True)
+@click.option("--title", required=True)
+@click.option("--respondent", "respondent_state", default="", help="Respondent State, e.g. Russia.")
+@click.option("--reference", default="", help="Short ASCII reference stamped on every bundle page.")
+@click.option("--prefix", "exhibit_prefix", default="", help="Exhibit numbers as PREFIX-n (e.g. A-1).")
+@click.option("--final-decision", type=click.DateTime(["%Y-%m-%d"]),
+              help="Date of the final domestic decision (starts the ECHR time limit).")
+def case_create(forum: str, title: str, respondent_state: str, reference: str, exhibit_prefix: str,
+                final_decision: dt.datetime | None) -> None:
+    """Create a case; prints its id."""
+    with _context() as ctx, ctx.db.sessions.begin() as session:
+        created = case_records.create_case(session, forum=forum, title=title, respondent_state=respondent_state,
+                                           reference=reference, exhibit_prefix=exhibit_prefix,
+                                           final_domestic_decision=final_decision.date() if final_decision
+                                           else None, actor=_actor())
+        click.echo(created.id)
+
+
+@case.command("add-exhibit")
+@click.argument("case_id")
+@click.argument("item_id")
+@click.option("--pages", help="Page range of the item, e.g. 2-5 (all pages without it).")
+@click.option("--description", default="")
+@click.option("--date", type=click.DateTime(["%Y-%m-%d"]), help="Date of the document (the item's by default).")
+def case_add_exhibit(case_id: str, item_id: str, pages: str | None, description: str,
+                     date: dt.datetime | None) -> None:
+    """Add pages of an item to a case under its next exhibit number; prints the number."""
+    with _context() as ctx, ctx.db.sessions.begin() as session:
+        exhibit = case_records.add_exhibit(session, case_id, item_id,
+                                           pages=case_records.parse_pages(pages) if pages else None,
+                                           description=description, date=date.date() if date else None,
+                                           actor=_actor())
+        click.echo(exhibit.number)
+
+
+def _show(session, case_id: str) -> dict:
+    from ingest.cases import case_warnings
+
+    found = case_records.get_case(session, case_id)
+    return {
+        "id": found.id, "forum": found.forum, "title": found.title, "reference": found.reference,
+        "respondent_state": found.respondent_state, "status": found.status,
+        "members": [{"user": m.user, "role": m.role} for m in found.members],
+        "exhibits": [{"id": e.id, "number": e.number, "item_id": e.item_id, "pages": [e.page_start, e.page_end],
+                      "date": e.date.isoformat() if e.date else None, "description": e.description,
+                      "reviewed": e.reviewed} for e in case_records.ordered_exhibits(found, found.forum)],
+        "chronology": [{"date": c.date_start.isoformat(), "precision": c.precision, "text": c.text}
+                       for c in found.chronology],
+        "warnings": [dataclasses.asdict(w) for w in case_warnings(session, case_id)],
+    }
+
+
+@case.command("show")
+@click.argument("case_id")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def case_show(case_id: str, as_json: bool) -> None:
+    """The case, its exhibits in bundle order, its chronology and the warnings before export."""
+    with _context() as ctx, ctx.db.reader() as session:
+        shown = _show(session, case_id)
+    if as_json:
+        click.echo(json.dumps(shown, ensure_ascii=False))
+        return
+    click.echo(f"{shown['title']} [{shown['forum']}] {shown['reference']}")
+    for e in shown["exhibits"]:
+        click.echo(f"  {e['number']:>6}  {e['date'] or 'undated':10}  pp. {e['pages'][0]}-{e['pages'][1]}  "
+                   f"{e['description']}")
+    for w in shown["warnings"]:
+        click.echo(f"  warning: {w['message']}")
+
+
+@case.command("export")
+@click.argument("case_id")
+@click.option("--forum", type=click.Choice(["echr", "icc"]), required=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
+def case_export(case_id: str, forum: str, output: Path) -> None:
+    """Write the case's bundle (ZIP) and record its manifest hash in the audit chain."""
+    from ingest.bundle import ExportError, export_bundle
+
+    with _context() as ctx:
+        try:
+            result = export_bundle(ctx, case_id, forum, output, actor=_actor())
+        except ExportError as exc:
+            raise click.ClickException(f"not exported: {exc}") from None
+    for w in result.warnings:
+        click.echo(f"warning: {w.message}", err=True)
+    click.echo(f"{result.path}: {result.pages} pages, manifest sha256 {result.manifest_sha256}")
+
+
+@click.group()
+def bundle() -> None:
+    """Exported bundles."""
+
+
+@bundle.command("verify")
+@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+def bundle_verify(path: Path) -> None:
+    """Re-check every hash, the manifest and the page stamps; exit 0 only when all hold."""
+    from ingest.bundle import verify_bundle
+
+    problems = verify_bundle(path)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s): the bundle is not as exported")
+    click.echo("bundle intact")

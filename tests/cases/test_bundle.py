@@ -1,0 +1,184 @@
+"""Bundles exported from the fictional case in conftest: pages, stamps, bookmarks, index, verify, anonymity."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+
+import pikepdf
+import pytest
+
+from ingest.bundle import ExportError, export_bundle, stamps, verify_bundle
+
+from .conftest import PSEUDONYM, SECRET_CONTACT, SECRET_NAMES
+
+
+@pytest.fixture(scope="module", params=["echr", "icc"])
+def exported(request, case_fixture, tmp_path_factory):
+    out = tmp_path_factory.mktemp(request.param) / f"{request.param}.zip"
+    result = export_bundle(case_fixture.ctx, case_fixture.case_id, request.param, out, actor="test")
+    folder = out.parent / "unzipped"
+    with zipfile.ZipFile(out) as archive:
+        archive.extractall(folder)
+    return request.param, result, folder
+
+
+def _manifest(folder):
+    return json.loads((folder / "manifest.json").read_text("utf-8"))
+
+
+def test_bundle_holds_every_exhibit_page_once_in_one_sequence(exported):
+    forum, result, folder = exported
+    manifest = _manifest(folder)
+    with pikepdf.open(folder / "bundle.pdf") as pdf:
+        assert len(pdf.pages) == manifest["bundle_pages"] == result.pages
+    assert len(manifest["exhibits"]) >= 12
+    expected = manifest["front_matter_pages"][1]
+    for exhibit in manifest["exhibits"]:
+        assert exhibit["bundle_pages"][0] == expected + 1
+        expected = exhibit["bundle_pages"][1]
+        if exhibit["media_type"] == "application/pdf":  # PDFs are copied page for page
+            first, last = exhibit["pages"]
+            assert exhibit["bundle_pages"][1] - exhibit["bundle_pages"][0] == last - first
+    assert expected == manifest["bundle_pages"]
+    kinds = {e["media_type"].split("/")[0] + ("/pdf" if e["media_type"].endswith("pdf") else "")
+             for e in manifest["exhibits"]}
+    assert {"application/pdf", "application", "image"} <= kinds  # PDF, DOCX and images mixed
+
+
+def test_every_page_is_stamped_with_its_exhibit_and_bundle_page(exported):
+    _forum, _result, folder = exported
+    manifest = _manifest(folder)
+    owner = {n: e["number"] for e in manifest["exhibits"]
+             for n in range(e["bundle_pages"][0], e["bundle_pages"][1] + 1)}
+    found = list(stamps(folder / "bundle.pdf"))
+    assert len(found) == manifest["bundle_pages"]
+    for page, stamp in enumerate(found, start=1):
+        assert stamp == (owner.get(page), page, manifest["bundle_pages"]), page
+
+
+def test_bookmarks_point_at_each_exhibits_first_page(exported):
+    _forum, _result, folder = exported
+    firsts = {e["number"]: e["bundle_pages"][0] for e in _manifest(folder)["exhibits"]}
+    seen = {}
+    with pikepdf.open(folder / "bundle.pdf") as pdf, pdf.open_outline() as outline:
+        for item in outline.root:
+            if item.title.startswith("Exhibit "):
+                number = item.title.split()[1].rstrip(":")
+                seen[number] = pikepdf.Page(item.destination[0]).index + 1
+    assert seen == firsts
+
+
+def test_index_gives_the_pages_where_the_exhibits_really_are(exported):
+    from pdfminer.high_level import extract_text
+
+    forum, _result, folder = exported
+    manifest = _manifest(folder)
+    with (folder / "index.csv").open(encoding="utf-8", newline="") as fp:
+        rows = list(csv.DictReader(fp))
+    stamp_of = {n: s for n, s in enumerate(stamps(folder / "bundle.pdf"), start=1)}
+    for row in rows:
+        first, last = int(row["bundle_first"]), int(row["bundle_last"])
+        assert stamp_of[first][0] == row["number"] == stamp_of[last][0]
+        assert first == 1 or stamp_of[first - 1][0] != row["number"]
+    # the printed index (front matter) says the same
+    front = extract_text(str(folder / "bundle.pdf"), page_numbers=range(manifest["front_matter_pages"][1]))
+    for row in rows:
+        span = row["bundle_first"] if row["bundle_first"] == row["bundle_last"] else \
+            f"{row['bundle_first']}-{row['bundle_last']}"
+        assert any(row["number"] in line and line.rstrip().endswith(span) for line in front.splitlines()) or \
+            span in front
+    if forum == "echr":  # chronological, undated last
+        dates = [r["date"] for r in rows]
+        assert [d for d in dates if d] == sorted(d for d in dates if d) and dates[-1] == ""
+
+
+def test_bundle_verifies_and_its_hash_is_in_the_audit_chain(exported, case_fixture):
+    from archive_schema.audit import events_for
+
+    _forum, result, folder = exported
+    assert verify_bundle(result.path) == []
+    assert (folder / "manifest.sha256").read_text().split()[0] == result.manifest_sha256
+    with case_fixture.ctx.db.reader() as session:
+        events = [e for e in events_for(session, "case", case_fixture.case_id) if e.action == "case.export"]
+    assert any(json.loads(e.details)["manifest_sha256"] == result.manifest_sha256 for e in events)
+
+
+def test_one_changed_byte_fails_verify(exported, tmp_path):
+    _forum, result, _folder = exported
+    data = bytearray(result.path.read_bytes())
+    with zipfile.ZipFile(result.path) as archive:
+        info = archive.getinfo("bundle.pdf")
+    offset = info.header_offset + 30 + len(info.filename) + len(info.extra) + info.compress_size // 2
+    data[offset] ^= 0x01
+    tampered = tmp_path / "tampered.zip"
+    tampered.write_bytes(bytes(data))
+    assert verify_bundle(tampered)
+
+
+def test_an_edited_manifest_fails_verify(exported, tmp_path):
+    _forum, result, folder = exported
+    manifest = _manifest(folder)
+    manifest["exhibits"][0]["source_sha256"] = "0" * 64
+    tampered = tmp_path / "edited.zip"
+    with zipfile.ZipFile(result.path) as source, zipfile.ZipFile(tampered, "w") as out:
+        for name in source.namelist():
+            body = json.dumps(manifest).encode() if name == "manifest.json" else source.read(name)
+            out.writestr(name, body)
+    assert any("manifest.sha256" in p for p in verify_bundle(tampered))
+
+
+def test_anonymous_witness_is_named_nowhere_in_the_bundle(exported):
+    """Every text layer and metadata field: pdfminer.six over bundle.pdf, the raw PDF bytes (docinfo, image
+    metadata), and every JSON/CSV file: none of the witness's real names, her contact, or internal notes."""
+    from pdfminer.high_level import extract_text
+
+    _forum, _result, folder = exported
+    texts = {"bundle.pdf (text)": extract_text(str(folder / "bundle.pdf")),
+             "bundle.pdf (bytes)": (folder / "bundle.pdf").read_bytes().decode("latin-1")}
+    for name in ("index.csv", "chronology.json", "manifest.json", "manifest.sha256"):
+        texts[name] = (folder / name).read_text("utf-8")
+    assert PSEUDONYM in texts["bundle.pdf (text)"]
+    for where, text in texts.items():
+        folded = text.casefold()
+        for secret in [*SECRET_NAMES, SECRET_CONTACT, "INTERNAL-NOTE", "FictionalCam"]:
+            assert secret.casefold() not in folded, f"{secret!r} in {where}"
+
+
+def test_an_exhibit_naming_an_anonymous_person_blocks_the_export(case_fixture, tmp_path):
+    from archive_schema import cases
+
+    ctx = case_fixture.ctx
+    with ctx.db.sessions.begin() as session:
+        other = cases.create_case(session, forum="icc", title="Detentions at a checkpoint", reference="SV-2")
+        cases.add_person(session, other.id, "Андрій Мельник", "victim", anonymous=True, pseudonym="Victim V-1",
+                         other_names=["Andrii Melnyk"])
+        cases.add_exhibit(session, other.id, case_fixture.items["transfer_order.pdf"], pages=(1, 1))
+        other_id = other.id
+    with pytest.raises(ExportError) as failure:
+        export_bundle(ctx, other_id, "icc", tmp_path / "blocked.zip")
+    assert "Victim V-1" in str(failure.value) and "Мельник" not in str(failure.value)
+    assert not (tmp_path / "blocked.zip").exists()
+
+
+def test_bundle_commands_export_and_verify(case_fixture, tmp_path):
+    env = {**os.environ, "SVIDOK_HOME": str(case_fixture.home), "PYTHONPATH": os.getcwd()}
+
+    def svidok(*args):
+        return subprocess.run([sys.executable, "-m", "search_api.cli", *args], env=env, capture_output=True,
+                              text=True, timeout=300)
+
+    out = tmp_path / "cli.zip"
+    exported = svidok("case", "export", case_fixture.case_id, "--forum", "echr", "-o", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert "outside the Court's jurisdiction" in exported.stderr
+    assert svidok("bundle", "verify", str(out)).returncode == 0
+    out.write_bytes(out.read_bytes()[:-40] + bytes(40))
+    assert svidok("bundle", "verify", str(out)).returncode == 1
+    shown = svidok("case", "show", case_fixture.case_id, "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert len(json.loads(shown.stdout)["exhibits"]) >= 12
