@@ -291,7 +291,7 @@ def _default_workers() -> int:
     return min(cores - 1, 8) if cores >= 4 else 0
 
 
-def _analysed(pages: Iterable[PageDoc], workers: int) -> Iterator[tuple[PageDoc, dict]]:
+def _analysed(pages: Iterable[PageDoc], workers: int):
     """(page, page.fields() without "text") in order; large writes analysed by worker processes.
 
     Call before opening the index writer: the workers are forked at once, while this process runs
@@ -312,7 +312,21 @@ def _analysed(pages: Iterable[PageDoc], workers: int) -> Iterator[tuple[PageDoc,
     except BaseException:
         pool.shutdown(cancel_futures=True)
         raise
-    return _collect(pool, chunks, in_flight, 3 * workers)
+    return _Collected(_collect(pool, chunks, in_flight, 3 * workers), pool)
+
+
+class _Collected:
+    """The workers' results in order; close() stops the workers even if iteration never began."""
+
+    def __init__(self, results: Iterator[tuple[PageDoc, dict]], pool: ProcessPoolExecutor):
+        self.results, self.pool = results, pool
+
+    def __iter__(self) -> Iterator[tuple[PageDoc, dict]]:
+        return self.results
+
+    def close(self) -> None:
+        self.results.close()
+        self.pool.shutdown(cancel_futures=True)
 
 
 def _collect(pool: ProcessPoolExecutor, chunks: Iterator[list[PageDoc]], in_flight: deque,
