@@ -4,8 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export SVIDOK_DEMO_HOME ?= var/demo
-# Debian packages the project needs: a Cyrillic-capable font for generated PDFs.
-DEBS   := fonts-dejavu-core
+# Debian packages the project needs: a Cyrillic-capable font for generated PDFs; poppler-utils to render
+# bundle pages to PNG (pdftoppm) when reviewing exports.
+DEBS   := fonts-dejavu-core poppler-utils
 
 .PHONY: setup system demo test lint bench model clean
 
