@@ -2,11 +2,12 @@
 
     python -m nlp.train_uk --data ../shared/data/ner/uk-train.jsonl --out nlp/models/uk_ner
 
-The data file's documents are split by document (nlp.corpus.split_documents: 20 % held out, seed 13); the
-held-out part is never trained on, so `--heldout FILE` can write it for nlp.evaluate. Of the rest, 10 % is
-the dev set spaCy picks the best checkpoint on. Half of the training documents are also added with the
-corpus's spaces around punctuation removed, so the model sees running text as well as the corpus's
-tokenised form. The data are CC BY-NC-SA 4.0 (lang-uk/ner-uk); the model carries that licence.
+By default every document is used (the shipped model). `--heldout FILE` (or `--split-seed N`) instead splits
+by document (nlp.corpus.split_documents: 20 % held out, seed 13 unless given) and writes the held-out part,
+never trained on, to FILE for nlp.evaluate: that is how a setup is chosen before the all-data model is
+trained. Of the documents kept, 10 % is the dev set spaCy picks the best checkpoint on. Half of the training
+documents are also added with the corpus's spaces around punctuation removed, so the model sees running text
+as well as the corpus's tokenised form. The data are CC BY-NC-SA 4.0 (lang-uk/ner-uk); the model carries that licence.
 """
 
 from __future__ import annotations
@@ -65,17 +66,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True, type=Path, help="uk-train.jsonl")
     parser.add_argument("--out", required=True, type=Path, help="model directory to (re)write")
-    parser.add_argument("--heldout", type=Path, help="also write the held-out documents here (keep it outside the repo)")
+    parser.add_argument("--heldout", type=Path,
+                        help="hold out 20 %% of the documents and write them here (keep it outside the repo)")
     parser.add_argument("--workdir", type=Path, help="keep converted data and checkpoints here (default: a temporary folder)")
+    parser.add_argument("--config", type=Path, default=CONFIG, help="training config (default: pipelines/uk_ner_train.cfg)")
     parser.add_argument("--max-epochs", type=int, default=None, help="override training.max_epochs")
-    parser.add_argument("--split-seed", type=int, default=SPLIT_SEED,
-                        help=f"seed of the held-out split (default {SPLIT_SEED}, the reported one; others confirm a change)")
+    parser.add_argument("--split-seed", type=int, default=None,
+                        help=f"hold out 20 %% with this seed ({SPLIT_SEED} is the reported split; others confirm a change)")
     parser.add_argument("--all", action="store_true",
-                        help="hold nothing out: train on every document (the shipped model, after choosing the setup on the split)")
+                        help="hold nothing out (the default, kept for explicitness): train on every document")
     args = parser.parse_args(argv)
 
+    split = args.heldout is not None or args.split_seed is not None
+    if split and args.all:
+        parser.error("--all trains on every document; it cannot be combined with --heldout or --split-seed")
+    split_seed = SPLIT_SEED if args.split_seed is None else args.split_seed
     documents = list(read_documents(args.data))
-    kept, held = (documents, []) if args.all else split_documents(documents, seed=args.split_seed)
+    kept, held = split_documents(documents, seed=split_seed) if split else (documents, [])
     if args.heldout:
         write_documents(held, args.heldout)
     train, dev = split_documents(kept, share=DEV_SHARE, seed=7)
@@ -97,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         from spacy.cli.train import train as spacy_train
 
         overrides.update({"paths.train": str(work_dir / "train.spacy"), "paths.dev": str(work_dir / "dev.spacy")})
-        spacy_train(CONFIG, work_dir / "output", overrides=overrides)
+        spacy_train(args.config, work_dir / "output", overrides=overrides)
         best = work_dir / "output" / "model-best"
         nlp = spacy.load(best)
         nlp.meta.update(
@@ -106,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
                 "version": "1.0.0",
                 "license": "CC BY-NC-SA 4.0",
                 "sources": [{"name": "lang-uk/ner-uk v2.0 (BRUK, Nashi Groshi), dev list, "
-                             + ("all documents" if args.all else f"80 % by document (split seed {args.split_seed})"),
+                             + (f"80 % by document (split seed {split_seed})" if split else "all documents"),
                              "license": "CC BY-NC-SA 4.0"}],
                 "description": "Ukrainian NER (PERSON, LOCATION, ORG, DATE) for svidok; see nlp/models/README.md",
             }
