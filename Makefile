@@ -41,7 +41,7 @@ test: setup lint
 bench: setup
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/nlp.py
-	$(BIN)/python bench/search.py
+	$(BIN)/python bench/search.py --pages 100000 --es-pages 10000  # osmem (the ES stand-in) is slow: 10k pages
 
 # Retrain the Ukrainian NER model from the development data beside the repository (../shared; CC BY-NC-SA 4.0).
 model: setup
