@@ -71,10 +71,11 @@ def walk(paths: list[Path], meta_file: Path | None = None) -> Iterator[Candidate
 
 
 def _walk_dir(root: Path, explicit: Sidecar | None) -> Iterator[Candidate]:
+    read: dict[Path, Sidecar | None] = {}  # each sidecar parsed once per walk, however many folders it covers
     for folder, dirs, files in os.walk(root, followlinks=False):
         here = Path(folder)
         dirs.sort()
-        side = explicit or _sidecar_in(here) or _inherited(here, root)
+        side = explicit or _sidecar_in(here, read) or _inherited(here, root, read)
         for name in sorted(files + [d for d in dirs if (here / d).is_symlink()]):
             path = here / name
             if name in SIDECAR_NAMES and explicit is None:
@@ -88,9 +89,11 @@ def _walk_dir(root: Path, explicit: Sidecar | None) -> Iterator[Candidate]:
         dirs[:] = [d for d in dirs if not (here / d).is_symlink()]
 
 
-
-
-def _sidecar_in(folder: Path) -> Sidecar | None:
+def _sidecar_in(folder: Path, read: dict[Path, Sidecar | None] | None = None) -> Sidecar | None:
+    if read is not None:
+        if folder not in read:
+            read[folder] = _sidecar_in(folder)
+        return read[folder]
     for name in SIDECAR_NAMES:
         candidate = folder / name
         if candidate.is_file() and not candidate.is_symlink():
@@ -98,12 +101,12 @@ def _sidecar_in(folder: Path) -> Sidecar | None:
     return None
 
 
-def _inherited(folder: Path, root: Path) -> Sidecar | None:
+def _inherited(folder: Path, root: Path, read: dict[Path, Sidecar | None]) -> Sidecar | None:
     """A sidecar in a parent folder (up to the root given) describes files below it by relative path."""
     current = folder
     while current != root and root in current.parents:
         current = current.parent
-        found = _sidecar_in(current)
+        found = _sidecar_in(current, read)
         if found:
             return found
     return None

@@ -39,7 +39,8 @@ def page_docs(session: Session, item_ids: Iterable[str] | None = None) -> Iterat
     ids = None if item_ids is None else list(dict.fromkeys(item_ids))
     if ids is not None:
         for start in range(0, len(ids), PAGE_BATCH):
-            yield from _docs(session, query.where(EvidenceItem.id.in_(ids[start:start + PAGE_BATCH])))
+            yield from _docs_for(session, session.execute(
+                query.where(EvidenceItem.id.in_(ids[start:start + PAGE_BATCH]))).all())
         return
     last = ""
     while True:
@@ -48,10 +49,6 @@ def page_docs(session: Session, item_ids: Iterable[str] | None = None) -> Iterat
             return
         last = batch[-1][0].id
         yield from _docs_for(session, batch)
-
-
-def _docs(session: Session, query) -> Iterator[PageDoc]:
-    yield from _docs_for(session, session.execute(query).all())
 
 
 def _docs_for(session: Session, rows) -> Iterator[PageDoc]:
