@@ -5,8 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export SVIDOK_DEMO_HOME ?= var/demo
 # Debian packages the project needs: a Cyrillic-capable font for generated PDFs; poppler-utils to render
-# bundle pages to PNG (pdftoppm) when reviewing exports.
-DEBS   := fonts-dejavu-core poppler-utils
+# bundle pages to PNG (pdftoppm) when reviewing exports; Tesseract with Ukrainian, Russian and English data for
+# OCR of scans; libheif for HEIC photos; Chromium for the browser tests (Playwright drives Debian's build).
+DEBS   := fonts-dejavu-core poppler-utils tesseract-ocr tesseract-ocr-ukr tesseract-ocr-rus tesseract-ocr-eng chromium libheif1
 
 .PHONY: setup system demo test lint bench model clean
 
