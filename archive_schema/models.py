@@ -371,3 +371,6 @@ class LegalQualification(Base):
     note: Mapped[str] = mapped_column(Text, default="")  # the argument, for the filing
     case: Mapped[Case] = relationship(back_populates="qualifications")
     entry: Mapped[ChronologyEntry | None] = relationship()
+
+
+from . import accounts  # noqa: E402,F401  (users and tokens: registered on Base.metadata)
