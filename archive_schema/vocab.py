@@ -49,7 +49,7 @@ class StageState(StrEnum):
 
 #: the pipeline stages in order, with the version of each: bump a version to make
 #: ``svidok reprocess`` redo that stage for every item (runs are keyed by sha256, stage, version).
-STAGES: dict[str, str] = {"extract": "1", "nlp": "1"}
+STAGES: dict[str, str] = {"extract": "1", "ocr": "1", "nlp": "1"}
 
 DEFAULT_CLASSIFICATION = Classification.confidential  # deny by default
 

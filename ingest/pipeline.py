@@ -74,17 +74,9 @@ class Context:
 
     @contextlib.contextmanager
     def local_copy(self, sha256: str) -> Iterator[Path]:
-        """The original as a local file: in place for the local store, spooled from S3 otherwise."""
-        if isinstance(self.blobs, LocalBlobStore):
-            yield self.blobs.path(sha256)
-            return
-        spool = self.settings.home / "spool"
-        spool.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=spool, suffix=".orig") as tmp, self.blobs.open(sha256) as body:
-            while chunk := body.read(1024 * 1024):
-                tmp.write(chunk)
-            tmp.flush()
-            yield Path(tmp.name)
+        """The original as a plain local file: in place when stored in plain, else decrypted/spooled."""
+        with self.blobs.local_file(sha256) as path:
+            yield path
 
 
 @dataclass(frozen=True)
@@ -395,9 +387,10 @@ def index_pending(ctx: Context) -> int:
 
 
 def stage_functions() -> dict[str, Callable[[Context, str, str], None]]:
-    from .entities import run_nlp  # imported late: the NLP stage builds on this module
+    from .entities import run_nlp  # imported late: the NLP and OCR stages build on this module
+    from .ocr import run_ocr
 
-    return {"extract": run_extract, "nlp": run_nlp}
+    return {"extract": run_extract, "ocr": run_ocr, "nlp": run_nlp}
 
 
 # --- delivery of promised work --------------------------------------------------------------------------------

@@ -110,5 +110,5 @@ _loaded = False
 def _load_builtin() -> None:
     global _loaded
     if not _loaded:
-        from . import archive, docx, email, html, image, pdf, text  # noqa: F401  (each registers itself)
+        from . import archive, docx, email, html, image, ocr_layer, pdf, text  # noqa: F401  (each registers itself)
         _loaded = True

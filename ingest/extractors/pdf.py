@@ -243,3 +243,37 @@ def _iso_date(value: str) -> str:
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text if len(text) <= 200 else text[:200] + "…"
+
+
+#: a PDF page rendered for OCR never exceeds this many pixels (a page declaring 5 m x 5 m would otherwise be a
+#: decompression bomb); A4 at 300 dpi is 8.7 million
+MAX_RENDER_PIXELS = 40_000_000
+
+
+def render_pages(path: Path, numbers: list[int], dpi: int = 300) -> Iterator[tuple[int, Any]]:
+    """(number, PIL image) for the chosen pages (1-based), rendered at ``dpi`` (less for an oversized page).
+
+    PDFium is not thread-safe: call this from one thread and hand the images to the OCR pool.
+    """
+    try:
+        document = pdfium.PdfDocument(path)
+    except pdfium.PdfiumError as exc:
+        raise ExtractionError(f"damaged PDF: {exc}") from exc
+    try:
+        for number in numbers:
+            try:
+                page = document[number - 1]
+            except (pdfium.PdfiumError, IndexError) as exc:
+                raise ExtractionError(f"damaged PDF: page {number}: {exc}") from exc
+            try:
+                width, height = page.get_size()  # points
+                scale = dpi / 72
+                pixels = width * height * scale * scale
+                if pixels > MAX_RENDER_PIXELS:
+                    scale *= (MAX_RENDER_PIXELS / pixels) ** 0.5
+                image = page.render(scale=scale, grayscale=True).to_pil()
+            finally:
+                page.close()
+            yield number, image
+    finally:
+        document.close()
