@@ -28,6 +28,7 @@ from ingest.pipeline import Context
 from . import errors
 from .api import bp as api_bp
 from .api import context
+from .web import bp as web_bp
 
 GiB = 1024**3
 SPOOL_IN_MEMORY = 512 * 1024
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, *, processing: str = "queue",
     context.init_app(app, Context.open(settings), processing)
     errors.init_app(app)
     app.register_blueprint(api_bp)
+    app.register_blueprint(web_bp)
     app.after_request(_security_headers)
     return app
 

@@ -1,0 +1,18 @@
+"""Pages call the REST API's view functions, so both answer the same (filters, access, validation)."""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from flask import request
+from werkzeug.datastructures import ImmutableMultiDict
+
+
+def call(view: Callable[..., Any], args: Mapping[str, str] | None = None, *positional: Any) -> Any:
+    """Run an API view with these query parameters instead of the page's own; its answer as a dict."""
+    saved = request.args
+    request.args = ImmutableMultiDict(dict(args or {}))
+    try:
+        answer = view(*positional)
+    finally:
+        request.args = saved
+    return answer[0] if isinstance(answer, tuple) else answer

@@ -1,0 +1,89 @@
+"""Small charts drawn on the server as inline SVG: no script, no external request, readable without colour.
+
+Every chart carries a ``<title>`` and a table next to it on the page, so screen readers get the numbers.
+Colours are presentation attributes (the page's Content-Security-Policy forbids inline ``style``).
+"""
+from __future__ import annotations
+
+import math
+
+from markupsafe import Markup, escape
+
+INK, ACCENT, MUTED = "#1b1f24", "#1f5fa8", "#5b6470"
+KIND_COLOURS = {"person": "#1f5fa8", "facility": "#a8321f", "place": "#2d7a3e", "org": "#6b4aa0"}
+
+
+def bar_chart(title: str, bars: list[tuple[str, int]], *, width: int = 640, bar_height: int = 22,
+              fmt=str) -> Markup:
+    """Horizontal bars, one row per (label, value), the value written at the end of each bar."""
+    label_width, gap = 220, 6
+    height = max(1, len(bars)) * (bar_height + gap) + 10
+    top = max((v for _, v in bars), default=0) or 1
+    span = width - label_width - 70
+    rows = []
+    for i, (label, value) in enumerate(bars):
+        y = 5 + i * (bar_height + gap)
+        w = max(1.0, span * value / top) if value else 0
+        rows.append(
+            f'<text x="{label_width - 8}" y="{y + bar_height * 0.7:.1f}" text-anchor="end" fill="{INK}" '
+            f'font-size="13">{escape(_short(label, 30))}</text>'
+            f'<rect x="{label_width}" y="{y}" width="{w:.1f}" height="{bar_height}" fill="{ACCENT}"/>'
+            f'<text x="{label_width + w + 6:.1f}" y="{y + bar_height * 0.7:.1f}" fill="{INK}" '
+            f'font-size="13">{escape(fmt(value))}</text>')
+    return Markup(f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
+                  f' xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>{"".join(rows)}</svg>')
+
+
+def column_chart(title: str, columns: list[tuple[str, int]], *, width: int = 640, height: int = 220,
+                 fmt=str) -> Markup:
+    """Vertical columns over time (one per month), labels under every few columns."""
+    n = max(1, len(columns))
+    left, bottom, top_pad = 10, 40, 20
+    slot = (width - left * 2) / n
+    top = max((v for _, v in columns), default=0) or 1
+    every = max(1, math.ceil(n / 12))
+    parts = [f'<line x1="{left}" y1="{height - bottom}" x2="{width - left}" y2="{height - bottom}" '
+             f'stroke="{MUTED}" stroke-width="1"/>']
+    for i, (label, value) in enumerate(columns):
+        h = (height - bottom - top_pad) * value / top
+        x = left + i * slot
+        parts.append(f'<rect x="{x + slot * 0.15:.1f}" y="{height - bottom - h:.1f}" width="{slot * 0.7:.1f}" '
+                     f'height="{h:.1f}" fill="{ACCENT}"><title>{escape(label)}: {escape(fmt(value))}</title></rect>')
+        if value:
+            parts.append(f'<text x="{x + slot / 2:.1f}" y="{height - bottom - h - 4:.1f}" text-anchor="middle" '
+                         f'font-size="11" fill="{INK}">{escape(fmt(value))}</text>')
+        if i % every == 0:
+            parts.append(f'<text x="{x + slot / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle" '
+                         f'font-size="11" fill="{INK}">{escape(label)}</text>')
+    return Markup(f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
+                  f' xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>{"".join(parts)}</svg>')
+
+
+def star_graph(centre: str, others: list[tuple[str, int, str]], *, size: int = 420) -> Markup:
+    """The entity in the middle, the entities named with it around, edges as thick as the pages they share."""
+    if not others:
+        return Markup("")
+    c = size / 2
+    radius = size / 2 - 70
+    heaviest = max(w for _, w, _ in others) or 1
+    edges, nodes = [], []
+    for i, (name, weight, kind) in enumerate(others):
+        angle = 2 * math.pi * i / len(others) - math.pi / 2
+        x, y = c + radius * math.cos(angle), c + radius * math.sin(angle)
+        edges.append(f'<line x1="{c}" y1="{c}" x2="{x:.1f}" y2="{y:.1f}" stroke="{MUTED}" '
+                     f'stroke-width="{1 + 5 * weight / heaviest:.1f}"><title>{escape(name)}: {weight}</title></line>')
+        anchor = "start" if math.cos(angle) > 0.3 else "end" if math.cos(angle) < -0.3 else "middle"
+        dy = 18 if math.sin(angle) > 0.3 else -10 if math.sin(angle) < -0.3 else 4
+        dx = 10 if anchor == "start" else -10 if anchor == "end" else 0
+        nodes.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="{KIND_COLOURS.get(kind, ACCENT)}"/>'
+                     f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" text-anchor="{anchor}" font-size="12" '
+                     f'fill="{INK}">{escape(_short(name, 22))}</text>')
+    centre_node = (f'<circle cx="{c}" cy="{c}" r="11" fill="{INK}"/><text x="{c}" y="{c - 16}" '
+                   f'text-anchor="middle" font-size="13" font-weight="bold" fill="{INK}">{escape(_short(centre, 30))}</text>')
+    return Markup(f'<svg class="graph" role="img" viewBox="0 0 {size} {size}" width="{size}" height="{size}" '
+                  f'xmlns="http://www.w3.org/2000/svg"><title>{escape(centre)}</title>{"".join(edges)}'
+                  f'{"".join(nodes)}{centre_node}</svg>')
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"

@@ -1,0 +1,38 @@
+"""People, places and facilities: the list, and one entity's names, documents, timeline and companions."""
+from __future__ import annotations
+
+from flask import render_template, request
+
+from ..api import entities as entities_api
+from ..errors import Invalid
+from archive_schema import policy
+
+from . import apicall, bp, charts, guard
+
+KINDS = ("person", "facility", "place", "org")
+
+
+@bp.get("/entities")
+@guard.requires(policy.ENTITY_READ)
+def entities():
+    args = {k: v for k, v in request.args.items() if k in ("kind", "q", "page") and v.strip()}
+    error = None
+    try:
+        listing = apicall.call(entities_api.list_entities, args)
+    except Invalid as exc:
+        listing, error = {"entities": [], "total": 0, "page": 1, "size": 50}, exc.errors
+    return render_template("entities/list.html", active="entities", listing=listing, args=args, error=error,
+                           kinds=KINDS)
+
+
+@bp.get("/entities/<entity_id>")
+@guard.requires(policy.ENTITY_READ)
+def entity(entity_id: str):
+    summary = apicall.call(entities_api.get_entity, {}, entity_id)
+    documents = apicall.call(entities_api.entity_documents, {"size": "50"}, entity_id)
+    companions = apicall.call(entities_api.cooccurring, {"limit": "20"}, entity_id)["cooccurring"]
+    events = apicall.call(entities_api.timeline, {}, entity_id)["events"]
+    graph = charts.star_graph(summary["name"], [(c["entity"]["name"], c["pages"], c["entity"]["kind"])
+                                                for c in companions[:12]])
+    return render_template("entities/view.html", active="entities", entity=summary, documents=documents,
+                           companions=companions, events=events, graph=graph)
