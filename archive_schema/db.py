@@ -49,6 +49,9 @@ def connect(settings: Settings, *, upgrade: bool = False) -> Database:
                   sessionmaker(engine.execution_options(svidok_readonly=True), expire_on_commit=False))
     if upgrade:
         upgrade_schema(db)
+    from .keys import install_column_key, load_keyring
+
+    install_column_key(engine, load_keyring(settings))  # encrypted columns (Page.text) need it
     return db
 
 

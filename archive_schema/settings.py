@@ -22,6 +22,8 @@ class Settings:
     search_url: str
     secret_key: str
     master_key: str | None
+    #: where the master key is kept when SVIDOK_MASTER_KEY is not set (None: $SVIDOK_HOME/keys/master.key)
+    master_key_file: Path | None = None
     #: files larger than this are refused at receipt (they are never half-stored)
     max_file_size: int = 8 * 1024 * MiB
     #: originals larger than this are stored but their text is not extracted (state ``failed``)
@@ -51,6 +53,7 @@ class Settings:
             search_url=env.get("SVIDOK_SEARCH_URL", ""),
             secret_key=env.get("SVIDOK_SECRET_KEY") or "",
             master_key=env.get("SVIDOK_MASTER_KEY") or None,
+            master_key_file=Path(env["SVIDOK_MASTER_KEY_FILE"]).expanduser() if env.get("SVIDOK_MASTER_KEY_FILE") else None,
             max_file_size=_int(env, "SVIDOK_MAX_FILE_SIZE", cls.max_file_size),
             max_extract_size=_int(env, "SVIDOK_MAX_EXTRACT_SIZE", cls.max_extract_size),
             max_pages=_int(env, "SVIDOK_MAX_PAGES", cls.max_pages),

@@ -74,17 +74,9 @@ class Context:
 
     @contextlib.contextmanager
     def local_copy(self, sha256: str) -> Iterator[Path]:
-        """The original as a local file: in place for the local store, spooled from S3 otherwise."""
-        if isinstance(self.blobs, LocalBlobStore):
-            yield self.blobs.path(sha256)
-            return
-        spool = self.settings.home / "spool"
-        spool.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=spool, suffix=".orig") as tmp, self.blobs.open(sha256) as body:
-            while chunk := body.read(1024 * 1024):
-                tmp.write(chunk)
-            tmp.flush()
-            yield Path(tmp.name)
+        """The original as a plain local file: in place when stored in plain, else decrypted/spooled."""
+        with self.blobs.local_file(sha256) as path:
+            yield path
 
 
 @dataclass(frozen=True)

@@ -15,3 +15,7 @@ def register(group: click.Group) -> None:
     for command in (entities.entity, entities.reprocess, entities.eval_nlp, search.search, search.reindex,
                     search.index, cases.case, cases.bundle):
         group.add_command(command)
+    from . import ops
+
+    group.add_command(ops.backup)
+    group.add_command(ops.restore)
