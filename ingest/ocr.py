@@ -14,7 +14,8 @@ The ``ocr`` stage runs after ``extract`` for images and PDFs with at least one e
 The text layer is also the cache: before any Tesseract run the stage looks for a layer already linked to this
 original (an item is its content hash) made by the same engine key (Tesseract version, languages, dpi, this
 module's version); when there is one, its pages are applied again and Tesseract is not called. ``svidok
-reprocess extract`` therefore redoes extraction but not OCR; bump ``STAGES["ocr"]`` to force new OCR.
+reprocess extract`` therefore redoes extraction but not OCR; bump ``STAGES["ocr"]`` to force new OCR (also the
+way to read again with other languages: the languages are chosen once, when a page is first read).
 """
 from __future__ import annotations
 
@@ -89,11 +90,15 @@ def languages_for(item_languages: list[str] | None) -> str:
     return "+".join(dict.fromkeys(chosen))
 
 
-def engine_key(langs: str, dpi: int = DPI) -> str:
-    """What makes two OCR results interchangeable; a layer made with another key is not reused."""
+def engine_key(dpi: int = DPI) -> str:
+    """What makes two OCR results interchangeable; a layer made with another key is not reused.
+
+    The languages are not part of it: an item's languages are often detected from the OCR text itself, and
+    that must not make the next run miss the cache. The layer records the languages it was read with.
+    """
     from archive_schema.vocab import STAGES
 
-    return f"tesseract {tesseract_version()} lang={langs} dpi={dpi} svidok-ocr={STAGES['ocr']}"
+    return f"tesseract {tesseract_version()} dpi={dpi} svidok-ocr={STAGES['ocr']}"
 
 
 def recognise(image: Image.Image, langs: str = DEFAULT_LANGS) -> OcrPage:
@@ -281,7 +286,7 @@ def _ocr_item(ctx, job: _Job) -> None:
                 image_facts = facts(image, first)
                 if not available():
                     return _finish(ctx, job, {}, None, image_facts, numbers)
-                key = engine_key(job.langs)
+                key = engine_key()
                 cached = _cached_layer(ctx, job, key, numbers)
                 if cached:
                     return _finish(ctx, job, cached[1], cached[0], image_facts, numbers)
@@ -290,7 +295,7 @@ def _ocr_item(ctx, job: _Job) -> None:
             numbers = job.empty
             if not available():
                 return _finish(ctx, job, {}, None, {})
-            key = engine_key(job.langs)
+            key = engine_key()
             cached = _cached_layer(ctx, job, key, numbers)
             if cached:
                 return _finish(ctx, job, cached[1], cached[0], {})

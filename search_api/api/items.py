@@ -7,7 +7,7 @@ from flask import Blueprint, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
 
 from archive_schema.models import Collection, EvidenceItem
 from ingest import pipeline
@@ -18,7 +18,8 @@ from ..openapi import operation
 from .access import current_actor
 from .common import find_item, parse_query, present_items
 from .context import deliver_promised_work, get_session, pipeline_context
-from .schemas import ItemListOut, ItemListQuery, ItemOut, UploadedItem, UploadFailure, UploadForm, UploadOut
+from .schemas import (ItemListOut, ItemListQuery, ItemOut, NearDuplicateOut, UploadedItem, UploadFailure, UploadForm,
+                      UploadOut)
 
 bp = Blueprint("items", __name__)
 
@@ -145,4 +146,19 @@ def get_item(item_id: str):
     """One item: its metadata, processing state per stage, page count and links to other items."""
     session = get_session()
     (item,) = present_items(session, [find_item(session, item_id, full=True)])
+    item.near_duplicates = _near_duplicates(session, item.id)
     return item.model_dump(mode="json")
+
+
+def _near_duplicates(session, item_id: str) -> list[NearDuplicateOut]:
+    """Near-duplicate photos the caller may see (``find_item`` decides, as for the item itself)."""
+    from ingest.images import similar
+
+    visible = []
+    for near in similar(session, item_id):
+        try:
+            find_item(session, near["id"])
+        except NotFound:
+            continue
+        visible.append(NearDuplicateOut(id=near["id"], distance=near["distance"]))
+    return visible

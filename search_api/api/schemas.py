@@ -94,6 +94,11 @@ class LinksOut(BaseModel):
     children: list[LinkOut]
 
 
+class NearDuplicateOut(BaseModel):
+    id: str = Field(description="another item whose photo looks the same")
+    distance: int = Field(description="bits (of 64) in which the perceptual hashes differ; 0 = same picture")
+
+
 class ItemOut(BaseModel):
     id: str
     sha256: str
@@ -114,6 +119,8 @@ class ItemOut(BaseModel):
     stages: list[StageOut]
     links: LinksOut
     properties: dict[str, Any]
+    near_duplicates: list[NearDuplicateOut] = Field(
+        default_factory=list, description="images only, in the one-item answer: near-duplicate photos, closest first")
 
 
 class ItemListOut(BaseModel):

@@ -19,3 +19,6 @@ def register(group: click.Group) -> None:
 
     group.add_command(ops.backup)
     group.add_command(ops.restore)
+    from . import images
+
+    group.add_command(images.images)
