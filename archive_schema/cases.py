@@ -212,8 +212,8 @@ def number_exhibits(session: Session, case_id: str, *, forum: str | None = None,
     case = get_case(session, case_id)
     exhibits = ordered_exhibits(case, forum or case.forum)
     old = {e.id: e.number for e in exhibits}
-    for e in exhibits:  # two steps, so no moment has two exhibits under one number
-        e.number = f"~{e.id}"[:20]
+    for n, e in enumerate(exhibits):  # two steps, so no moment has two exhibits under one number
+        e.number = f"~{n}"  # (ids made in one millisecond share their first 19 characters)
     session.flush()
     new = {}
     for n, e in enumerate(exhibits, start=1):

@@ -90,6 +90,12 @@ class Part:
     count: int = 0  # bundle pages it takes
     page_map: list[tuple[int, int]] | None = None  # (item page, offset of its first bundle page)
     bundle_first: int = 0
+    redaction_of: dict[str, str] | None = None  # {"item_id", "sha256"} of the original a derivative redacts
+
+    @property
+    def caption(self) -> str:
+        """How rendered pages introduce themselves: "Exhibit A-3: " (nothing outside a bundle)."""
+        return f"Exhibit {self.number}: " if self.number else ""
 
     @property
     def bundle_last(self) -> int:
@@ -129,7 +135,7 @@ def export_bundle(ctx: Context, case_id: str, forum: str, out: Path, *, actor: s
     with tempfile.TemporaryDirectory(prefix="svidok-bundle-") as tmp, contextlib.ExitStack() as stack:
         work = Path(tmp)
         for part in parts:
-            _prepare(ctx, stack, work, part)
+            prepare_pdf(ctx, stack, work, part)
         front, front_pages, marks = _front_matter(front_data, parts, work)
         total = front_pages + sum(p.count for p in parts)
         pdf_path = work / "bundle.pdf"
@@ -161,16 +167,21 @@ def export_bundle(ctx: Context, case_id: str, forum: str, out: Path, *, actor: s
 
 def _part(exhibit: Exhibit, matcher: NameMatcher) -> Part:
     item = exhibit.item
-    return Part(exhibit.id, exhibit.number, item.id, item.sha256, item.media_type, matcher.redact(item.filename),
+    part = Part(exhibit.id, exhibit.number, item.id, item.sha256, item.media_type, matcher.redact(item.filename),
                 exhibit.page_start, exhibit.page_end, exhibit.date.isoformat() if exhibit.date else "",
                 matcher.redact(exhibit.description))
+    original = (item.properties or {}).get("redaction_of")
+    if item.redaction_state == "redacted" and original:
+        part.redaction_of = {"item_id": original["item_id"], "sha256": original["sha256"]}
+    return part
 
 
 def _manifest_entry(part: Part) -> dict[str, Any]:
     return {"number": part.number, "item_id": part.item_id, "source_sha256": part.sha256,
             "media_type": part.media_type, "pages": [part.page_start, part.page_end],
             "bundle_pages": [part.bundle_first, part.bundle_last],
-            "page_map": [[page, part.bundle_first + offset] for page, offset in part.page_map or []]}
+            "page_map": [[page, part.bundle_first + offset] for page, offset in part.page_map or []],
+            **({"redaction_of": part.redaction_of} if part.redaction_of else {})}
 
 
 def _write_json(value: Any, path: Path) -> None:
@@ -219,8 +230,8 @@ def _front_data(case: Case, forum: str, parts: list[Part], matcher: NameMatcher)
 
 # --- exhibits into PDF pages ------------------------------------------------------------------------------------
 
-def _prepare(ctx: Context, stack: contextlib.ExitStack, work: Path, part: Part) -> None:
-    """Give ``part`` a PDF holding its pages: the original, or a rendering of its text or image."""
+def prepare_pdf(ctx: Context, stack: contextlib.ExitStack, work: Path, part: Part) -> None:
+    """Give ``part`` a PDF holding its pages: the original, or a rendering of its text or image (in ``work``)."""
     if part.media_type == "application/pdf":
         source = stack.enter_context(ctx.local_copy(part.sha256))
         try:
@@ -275,7 +286,7 @@ def _text_pages(ctx: Context, document, part: Part) -> list[tuple[int, int]]:
             document.add_page()
             page_map.append((number, document.page - 1))
             document.set_font("DejaVu", "B", 9)
-            document.multi_cell(0, 5, f"Exhibit {part.number}: text of {part.filename}, page {number}, as "
+            document.multi_cell(0, 5, f"{part.caption}Text of {part.filename}, page {number}, as "
                                       "extracted by the archive (the original is kept unaltered).")
             document.ln(3)
             document.set_font("DejaVu", size=10.5)
@@ -309,7 +320,7 @@ def _image_page(document, source: Path, part: Part) -> None:
     data, _kind = clean_image(source)
     document.add_page()
     document.set_font("DejaVu", "B", 9)
-    document.multi_cell(0, 5, f"Exhibit {part.number}: image {part.filename} (metadata removed).")
+    document.multi_cell(0, 5, f"{part.caption}Image {part.filename} (metadata removed).")
     top = document.get_y() + 3
     width, height = document.w - 40, document.h - top - 25
     document.image(io.BytesIO(data), x=20, y=top, keep_aspect_ratio=True, w=width, h=height)

@@ -117,6 +117,40 @@ def case_show(case_id: str, as_json: bool) -> None:
         click.echo(f"  warning: {w['message']}")
 
 
+@case.command("redact")
+@click.argument("case_id")
+@click.argument("exhibit")
+@click.option("--auto", is_flag=True, help="Box every occurrence of the case's anonymous persons' names.")
+@click.option("--box", "boxes", multiple=True, metavar="PAGE:x0,y0,x1,y1",
+              help="A box in PDF points (origin bottom left of the page), repeatable.")
+def case_redact(case_id: str, exhibit: str, auto: bool, boxes: tuple[str, ...]) -> None:
+    """Make a redacted copy of an exhibit's item (a new item; the original is kept) and use it in the exhibit.
+
+    EXHIBIT is the exhibit's number (A-3) or id. Pages with a box become images with the boxes burnt in.
+    """
+    from ingest.redact import parse_box, redact_exhibit
+
+    with _context() as ctx:
+        done = redact_exhibit(ctx, case_id, exhibit, boxes=[parse_box(b) for b in boxes], auto=auto,
+                              actor=_actor())
+    pages = sorted({b.page for b in done.boxes})
+    click.echo(f"{exhibit}: now item {done.item_id} (sha256 {done.sha256}), {len(done.boxes)} box(es) on page(s) "
+               f"{', '.join(map(str, pages))}; original {done.original_id} (sha256 {done.original_sha256}) kept")
+
+
+@case.command("renumber")
+@click.argument("case_id")
+@click.option("--forum", type=click.Choice(["echr", "icc"]), help="Bundle order to number in (the case's own "
+              "forum by default).")
+def case_renumber(case_id: str, forum: str | None) -> None:
+    """Number the exhibits 1..n (PREFIX-1 …) in the forum's bundle order; prints old -> new."""
+    with _context() as ctx, ctx.db.sessions.begin() as session:
+        before = {e.id: e.number for e in case_records.get_case(session, case_id).exhibits}
+        after = case_records.number_exhibits(session, case_id, forum=forum, actor=_actor())
+        for exhibit_id, number in after.items():
+            click.echo(f"{before[exhibit_id]:>8} -> {number}")
+
+
 @case.command("export")
 @click.argument("case_id")
 @click.option("--forum", type=click.Choice(["echr", "icc"]), required=True)

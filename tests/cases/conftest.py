@@ -77,7 +77,16 @@ def _photo(directory: Path, name: str, colour: str, fmt: str) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package", autouse=True)
+def operator():
+    """The tests act as the local operator (as ``svidok`` run from a shell does), who sees every item."""
+    from archive_schema import policy
+
+    with policy.acting_as(policy.operator()) as actor:
+        yield actor
+
+
+@pytest.fixture(scope="package")
 def case_fixture(tmp_path_factory) -> CaseFixture:
     from archive_schema import cases
     from ingest.bulk import ingest_paths
