@@ -9,6 +9,7 @@ from sqlalchemy import (JSON, BigInteger, Date, DateTime, Float, ForeignKey, Ind
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from .ids import new_id
+from .keys import EncryptedText
 from .vocab import DEFAULT_CLASSIFICATION, ItemState, StageState
 
 
@@ -85,7 +86,7 @@ class Page(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     item_id: Mapped[str] = mapped_column(ForeignKey("evidence_item.id", ondelete="CASCADE"))
     number: Mapped[int]  # 1-based, as in the file, so citations match the paper
-    text: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(EncryptedText, default="")  # encrypted at rest (archive_schema.keys)
     ocr_confidence: Mapped[float | None] = mapped_column(Float)
     item: Mapped[EvidenceItem] = relationship(back_populates="pages")
     __table_args__ = (UniqueConstraint("item_id", "number", name="uq_page_item_number"),)
@@ -374,3 +375,4 @@ class LegalQualification(Base):
 
 
 from . import accounts  # noqa: E402,F401  (users and tokens: registered on Base.metadata)
+from . import inquiries  # noqa: E402,F401  (data keys, family inquiries, person registry)

@@ -277,10 +277,16 @@ def precision_of(iso: str) -> str:
     return {4: "year", 7: "month"}.get(len(iso), "day")
 
 
-def _snippet_columns(start, end):
-    """SQL for the page text around [start, end): only that much leaves the database, however long the page."""
-    begin = case((start > CONTEXT, start - CONTEXT), else_=0)
-    return begin.label("snippet_start"), func.substr(Page.text, begin + 1, end - begin + CONTEXT).label("snippet")
+def _page_texts(session: Session, page_ids) -> dict[str, str]:
+    """Page texts by id. Page text is encrypted at rest, so SQL cannot cut it: it is cut here, in Python."""
+    return dict(session.execute(select(Page.id, Page.text).where(Page.id.in_(set(page_ids)))).all())
+
+
+def _snippet(text: str, start: int, end: int) -> str:
+    """The text around [start, end), with an ellipsis where the page goes on."""
+    begin = max(start - CONTEXT, 0)
+    stop = end + CONTEXT
+    return _clean(text[begin:stop], begin > 0, stop < len(text))
 
 
 def _clean(text: str, cut_left: bool, cut_right: bool) -> str:
@@ -303,23 +309,21 @@ def timeline(session: Session, entity_id: str, *, window: int = 300) -> tuple[En
         spans.setdefault(page_id, []).append((start, end))
     if not spans:
         return _ref(entity), []
-    snippet_start, snippet = _snippet_columns(Mention.start, Mention.end)
     rows = session.execute(
         select(Mention.id, Mention.page_id, Mention.item_id, Mention.page_number, Mention.start, Mention.end,
-               Mention.text, Mention.normalized, EvidenceItem.title, snippet_start, snippet,
-               func.length(Page.text).label("page_length"))
-        .join(Page, Page.id == Mention.page_id).join(EvidenceItem, EvidenceItem.id == Mention.item_id)
+               Mention.text, Mention.normalized, EvidenceItem.title)
+        .join(EvidenceItem, EvidenceItem.id == Mention.item_id)
         .where(Mention.label == "DATE", Mention.normalized.is_not(None), Mention.page_id.in_(pages))).all()
+    texts = _page_texts(session, (row.page_id for row in rows))
     events = []
     for row in rows:
         if not _ISO_DATE.match(row.normalized):
             continue
         distance = min(max(start - row.end, row.start - end, 0) for start, end in spans[row.page_id])
         near = distance <= window
-        cut_right = row.snippet_start + len(row.snippet) < row.page_length
         events.append(TimelineEvent(
             row.normalized, precision_of(row.normalized), row.item_id, row.title or "", row.page_number, row.text,
-            distance, NEAR_WEIGHT if near else PAGE_WEIGHT, _clean(row.snippet, row.snippet_start > 0, cut_right),
+            distance, NEAR_WEIGHT if near else PAGE_WEIGHT, _snippet(texts.get(row.page_id, ""), row.start, row.end),
             row.id))
     events.sort(key=lambda e: (e.date, -e.weight, e.item_id, e.page, e.mention_id))
     return _ref(entity), events[:TIMELINE_EVENTS]
@@ -354,17 +358,14 @@ def pairs(session: Session, a_id: str, b_id: str, *, limit: int = 100) -> tuple[
 
 def _page_snippet(session: Session, page_id: str, start: int, end: int, longest: int = 600) -> str:
     """The page text from ``start`` to ``end`` with context, gapped in the middle when longer than ``longest``."""
+    text = _page_texts(session, [page_id]).get(page_id, "")
     begin = max(start - CONTEXT, 0)
     stop = end + CONTEXT
     if stop - begin <= longest:
-        text, length = session.execute(select(func.substr(Page.text, begin + 1, stop - begin),
-                                              func.length(Page.text)).where(Page.id == page_id)).one()
-        return _clean(text, begin > 0, stop < length)
+        return _snippet(text, start, end)
     half = longest // 2
-    head, tail, length = session.execute(select(func.substr(Page.text, begin + 1, half),
-                                                func.substr(Page.text, stop - half + 1, half),
-                                                func.length(Page.text)).where(Page.id == page_id)).one()
-    return _clean(head, begin > 0, True) + " " + _clean(tail, False, stop < length)
+    return (_clean(text[begin:begin + half], begin > 0, True) + " "
+            + _clean(text[stop - half:stop], False, stop < len(text)))
 
 
 def entity_summary(session: Session, entity_id: str) -> EntitySummary | None:
