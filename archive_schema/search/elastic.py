@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 
@@ -48,6 +49,16 @@ FACET_FIELDS = {**{label: f"facet_{label}" for label in ENTITY_LABELS}, "doc_typ
                 "language": "language", "collection": "collection", "month": "month"}
 
 
+def _without_password(url: str) -> str:
+    """The URL for messages: credentials (``https://user:password@host:9200``, as SVIDOK_SEARCH_URL may carry
+    them; the client sends them as basic auth) are shown as ``user:***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+                          ).geturl()
+
+
 class ElasticsearchBackend:
     """SearchBackend on an Elasticsearch cluster. client_options go to ``Elasticsearch(url, ...)``."""
 
@@ -58,7 +69,7 @@ class ElasticsearchBackend:
         try:
             self._ensure()
         except (ApiError, TransportError) as exc:
-            raise SearchError(f"Elasticsearch at {url}: {exc}") from exc
+            raise SearchError(f"Elasticsearch at {_without_password(url)}: {exc}") from exc
 
     def _ensure(self) -> None:
         self.client.indices.put_index_template(
