@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from enum import StrEnum
 
 from argon2 import PasswordHasher
@@ -187,3 +188,59 @@ def find_token(session: Session, token: str) -> ApiToken | None:
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     return row
+
+
+# --- the login throttle -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Limit:
+    """At most ``failures`` failures within ``window``; then locked for ``lockout``."""
+
+    failures: int
+    window: dt.timedelta = dt.timedelta(minutes=15)
+    lockout: dt.timedelta = dt.timedelta(minutes=15)
+
+
+def throttle_key(kind: str, value: str) -> str:
+    """The stored key for ``kind`` (``user``, ``client`` …) and value: a digest, never the value itself."""
+    return hashlib.sha256(f"{kind}:{value}".encode("utf-8")).hexdigest()
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    return moment.replace(tzinfo=dt.timezone.utc) if moment is not None and moment.tzinfo is None else moment
+
+
+def throttle_wait(session: Session, keys: list[str], now: dt.datetime | None = None) -> int:
+    """Seconds until every key may try again (0: none is locked)."""
+    now = now or utcnow()
+    wait = 0
+    for row in session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys))):
+        until = _aware(row.locked_until)
+        if until is not None and until > now:
+            wait = max(wait, int((until - now).total_seconds()) + 1)
+    return wait
+
+
+def throttle_fail(session: Session, limits: dict[str, Limit], now: dt.datetime | None = None) -> None:
+    """Count one failure under each key; a key reaching its limit within its window is locked."""
+    now = now or utcnow()
+    for key, limit in limits.items():
+        row = session.get(LoginThrottle, key)
+        if row is None:
+            row = LoginThrottle(key=key, failures=0)
+            session.add(row)
+        first = _aware(row.first_failure_at)
+        if first is None or now - first > limit.window:
+            row.failures, row.first_failure_at = 0, now
+        row.failures += 1
+        if row.failures >= limit.failures:
+            row.locked_until, row.failures, row.first_failure_at = now + limit.lockout, 0, None
+    session.flush()
+
+
+def throttle_clear(session: Session, keys: list[str]) -> None:
+    for key in keys:
+        row = session.get(LoginThrottle, key)
+        if row is not None:
+            session.delete(row)
+    session.flush()

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, policy
 from .models import (Case, CaseMember, CasePerson, ChronologyEntry, ChronologyRef, EntityName, EvidenceItem,
                      Exhibit, LegalQualification, Mention, Page)
 from .search.analysis import WORD_RE, name_key
@@ -55,11 +55,11 @@ def qualifications() -> dict[str, dict[str, Any]]:
 def visible_items(session: Session, actor: str) -> Select:
     """The ids of the items ``actor`` may see, as a subquery for ``EvidenceItem.id.in_(...)``.
 
-    NOT ENFORCING ANYTHING YET: it returns every item. Users, roles and case membership arrive with the
-    access-control issue; that issue replaces this body (classification x membership x grants) and the
-    exporter, which already filters exhibits through it, then leaves out what the exporter may not see.
+    Decided by ``archive_schema.policy``: the current actor (``policy.acting_as``: the web request's user, the
+    CLI's operator or ``--as`` user) when one is set, ``actor`` naming only the audit label; otherwise the
+    active user named ``actor``; anyone else sees nothing.
     """
-    return select(EvidenceItem.id)
+    return select(EvidenceItem.id).where(policy.item_filter(policy.resolve(session, actor)))
 
 
 # --- cases, members, persons ------------------------------------------------------------------------------------

@@ -5,9 +5,8 @@ and answers a bounded result.
 Merges are followed: an entity merged into another has no mentions of its own (they moved), so every query
 first forwards the id it is given to the surviving entity (``survivor``) and answers for that one.
 
-Access: every query reaches items only through ``_visible``, the single criterion on ``Mention.item_id``. Today
-every item is visible to whoever may call these functions; the search issue's classification and case filters
-(``allowed_item_ids``, classifications the caller may see) become that criterion, and every query obeys it.
+Access: every query reaches items only through ``_visible``, the single criterion on ``Mention.item_id``: the items
+``archive_schema.policy`` lets the current actor see (classification and case membership); every query obeys it.
 """
 from __future__ import annotations
 
@@ -15,9 +14,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, case, distinct, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
+from . import policy
 from .models import Entity, EntityDecision, EntityName, EvidenceItem, Mention, Page
 from .search.analysis import name_key
 
@@ -34,8 +34,12 @@ _ISO_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?(?:/\d{4}(?:-\d{2}(?:-\d{2}
 
 
 def _visible(item_id: ColumnElement) -> ColumnElement[bool]:
-    """The items the caller may see, as a criterion on an item id column: the one place access filters go."""
-    return true()
+    """The items the caller may see, as a criterion on an item id column: the one place access filters go.
+
+    The caller is the actor set by ``policy.acting_as`` (the web request's user, the CLI's operator or
+    ``--as`` user); with nobody set, nothing is visible.
+    """
+    return policy.item_id_visible(policy.current(), item_id)
 
 
 # --- answers --------------------------------------------------------------------------------------------------

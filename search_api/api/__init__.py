@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import collections, custody, entities, items, originals, pages, search, spec, status
+from .. import auth
+from . import access, audit, collections, custody, entities, items, originals, pages, search, spec, status
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-for _resource in (items, pages, originals, custody, collections, entities, search, status, spec):
+for _resource in (items, pages, originals, custody, collections, entities, search, status, spec, access, audit):
     bp.register_blueprint(_resource.bp)
+bp.record_once(lambda state: auth.init_app(state.app))  # the gate every request of the app passes

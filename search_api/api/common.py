@@ -6,12 +6,15 @@ import re
 from typing import Iterable, TypeVar
 
 from flask import request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.exceptions import NotFound
 
+from archive_schema import audit, policy
 from archive_schema.models import EvidenceItem, ItemLink
+
+from ..auth import current_user
 
 from ..errors import Invalid
 from .schemas import DocDateOut, ItemOut, LinkOut, LinksOut, StageOut
@@ -29,17 +32,47 @@ def parse_query(model: type[Q]) -> Q:
         raise Invalid.from_pydantic(exc) from None
 
 
+class Body(BaseModel):
+    """A JSON request body: unknown fields are an error."""
+    model_config = ConfigDict(extra="forbid")
+
+
+B = TypeVar("B", bound=Body)
+
+
+def json_body(model: type[B]) -> B:
+    """The JSON body as ``model``, or a 400 naming each bad field."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise Invalid([{"field": "(body)", "detail": "send a JSON object (Content-Type: application/json)"}])
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise Invalid.from_pydantic(exc) from None
+
+
 def find_item(session: Session, item_id: str, *, full: bool = False) -> EvidenceItem:
-    """The item, or a 404 problem."""
+    """The item, or a 404 problem: also when the actor may not see it (its existence is not confirmed)."""
     if not ITEM_ID.match(item_id):
         raise NotFound("Not a valid item id.")
-    query = select(EvidenceItem).where(EvidenceItem.id == item_id)
+    query = select(EvidenceItem).where(EvidenceItem.id == item_id, policy.item_filter(current_user()))
     if full:
         query = query.options(selectinload(EvidenceItem.stage_runs), selectinload(EvidenceItem.collection))
     item = session.scalar(query)
     if item is None:
         raise NotFound(f"No item with id {item_id}.")
     return item
+
+
+def record_view(item: EvidenceItem, what: str) -> None:
+    """Reading a non-public item (its metadata, text or custody) is an audit event: ``item.view``."""
+    if item.classification == "public":
+        return
+    from .context import pipeline_context
+
+    with pipeline_context().db.sessions.begin() as writer:
+        audit.record(writer, "item.view", actor=current_user().name, object_type="item", object_id=item.id,
+                     details={"what": what, "classification": item.classification})
 
 
 def present_items(session: Session, items: Iterable[EvidenceItem]) -> list[ItemOut]:

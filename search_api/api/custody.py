@@ -5,10 +5,11 @@ import json
 
 from flask import Blueprint
 
-from archive_schema import audit
+from archive_schema import audit, policy
 
+from ..auth import requires
 from ..openapi import operation
-from .common import find_item
+from .common import find_item, record_view
 from .context import get_session
 from .schemas import CustodyEventOut, CustodyOut
 
@@ -16,6 +17,7 @@ bp = Blueprint("custody", __name__)
 
 
 @bp.get("/items/<item_id>/custody")
+@requires(policy.CUSTODY_READ)
 @operation(responses={200: CustodyOut}, problems=(404,))
 def get_custody(item_id: str):
     """The item's chain of custody, oldest event first."""
@@ -24,4 +26,5 @@ def get_custody(item_id: str):
     events = [CustodyEventOut(seq=e.seq, id=e.id, at=e.at, actor=e.actor, action=e.action, outcome=e.outcome,
                               details=json.loads(e.details or "{}"), hash=e.hash, prev_hash=e.prev_hash)
               for e in audit.events_for(session, "item", item.id)]
+    record_view(item, "custody")
     return CustodyOut(item_id=item.id, events=events).model_dump(mode="json")

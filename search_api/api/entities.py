@@ -17,19 +17,19 @@ import re
 import typing
 from typing import Any, Literal
 
-from flask import Blueprint, request, url_for
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from flask import Blueprint, url_for
+from pydantic import BaseModel, Field, create_model
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import Conflict, NotFound
 
-from archive_schema import xref
+from archive_schema import policy, xref
 from archive_schema.models import Entity
 from ingest import entities as decisions
 
-from ..errors import Invalid
+from ..auth import current_user, requires
 from ..openapi import operation
 from .access import current_actor
-from .common import parse_query
+from .common import Body, json_body, parse_query
 from .context import get_session, pipeline_context
 from .schemas import Query
 
@@ -66,10 +66,6 @@ class TimelineQuery(Query):
 
 class PairQuery(Query):
     limit: int = Field(100, ge=1, le=500, description="pages")
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class MergeIn(Body):
@@ -134,10 +130,13 @@ def _found(answer, entity_id: str):
 
 def _entity_out(session: Session, entity_id: str) -> dict:
     summary = _found(xref.entity_summary(session, _checked(entity_id)), entity_id)
+    if not summary.mentions and summary.merged_into is None and not current_user().is_admin:
+        raise NotFound(f"No entity with id {entity_id}.")  # named only in items the caller may not see
     return EntityOut.model_validate(summary, from_attributes=True).model_dump(mode="json")
 
 
 @bp.get("/entities")
+@requires(policy.ENTITY_READ)
 @operation(query=EntityListQuery, responses={200: EntityListOut}, problems=(400,))
 def list_entities():
     """Entities not merged away, most mentioned first, filtered by kind and by name (``q``)."""
@@ -147,6 +146,7 @@ def list_entities():
 
 
 @bp.get("/entities/<entity_id>")
+@requires(policy.ENTITY_READ)
 @operation(responses={200: EntityOut}, problems=(404,))
 def get_entity(entity_id: str):
     """One entity: names, mention counts per label and item, decisions; ``merged_into`` when merged away."""
@@ -154,6 +154,7 @@ def get_entity(entity_id: str):
 
 
 @bp.get("/entities/<entity_id>/documents")
+@requires(policy.ENTITY_READ)
 @operation(query=DocumentsQuery, responses={200: DocumentsOut}, problems=(400, 404))
 def entity_documents(entity_id: str):
     """Items naming the entity (most mentions first) and the pages it is named on."""
@@ -164,6 +165,7 @@ def entity_documents(entity_id: str):
 
 
 @bp.get("/entities/<entity_id>/cooccurring")
+@requires(policy.ENTITY_READ)
 @operation(query=CooccurringQuery, responses={200: CooccurringOut}, problems=(400, 404))
 def cooccurring(entity_id: str):
     """Other entities named on the same pages (or in the same items), with how many they share."""
@@ -174,6 +176,7 @@ def cooccurring(entity_id: str):
 
 
 @bp.get("/entities/<entity_id>/timeline")
+@requires(policy.ENTITY_READ)
 @operation(query=TimelineQuery, responses={200: TimelineOut}, problems=(400, 404))
 def timeline(entity_id: str):
     """Dates named near the entity, in date order.
@@ -187,6 +190,7 @@ def timeline(entity_id: str):
 
 
 @bp.get("/entities/<entity_id>/with/<other_id>")
+@requires(policy.ENTITY_READ)
 @operation(query=PairQuery, responses={200: PairOut}, problems=(400, 404))
 def pair(entity_id: str, other_id: str):
     """Pages naming both entities, with the text around their closest mentions."""
@@ -197,16 +201,6 @@ def pair(entity_id: str, other_id: str):
 
 
 # --- people's decisions -----------------------------------------------------------------------------------
-
-def _body(model: type[Body]) -> Body:
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise Invalid([{"field": "(body)", "detail": "send a JSON object (Content-Type: application/json)"}])
-    try:
-        return model.model_validate(payload)
-    except ValidationError as exc:
-        raise Invalid.from_pydantic(exc) from None
-
 
 def _decide(decide, *entity_ids: str) -> str:
     """Run one decision in its own transaction; unknown entities are 404, refused decisions 409."""
@@ -221,6 +215,7 @@ def _decide(decide, *entity_ids: str) -> str:
 
 
 @bp.post("/entities/<entity_id>/merge")
+@requires(policy.ENTITY_EDIT)
 @operation(responses={200: EntityOut}, problems=(400, 404, 409))
 def merge(entity_id: str):
     """Merge another entity into this one (JSON ``{"other": id}``).
@@ -228,13 +223,14 @@ def merge(entity_id: str):
     The other's names and mentions move here and it forwards here from now on, also when the evidence is
     reprocessed. Answers the kept entity.
     """
-    body = _body(MergeIn)
+    body = json_body(MergeIn)
     kept = _decide(lambda s: decisions.merge(s, entity_id, body.other, actor=current_actor()), entity_id,
                    body.other)
     return _entity_out(get_session(), kept)
 
 
 @bp.post("/entities/<entity_id>/split")
+@requires(policy.ENTITY_EDIT)
 @operation(responses={201: EntityOut}, problems=(400, 404, 409), headers={"Location": "the new entity"})
 def split(entity_id: str):
     """Move some of the entity's mentions to a new entity (JSON ``{"mentions": [ids], "name": optional}``).
@@ -243,16 +239,17 @@ def split(entity_id: str):
 
     The moved mentions are pinned to the new entity, so reprocessing keeps them apart. Answers the new entity.
     """
-    body = _body(SplitIn)
+    body = json_body(SplitIn)
     new = _decide(lambda s: decisions.split(s, entity_id, body.mentions, actor=current_actor(), name=body.name),
                   entity_id)
     return _entity_out(get_session(), new), 201, {"Location": url_for(".get_entity", entity_id=new)}
 
 
 @bp.post("/entities/<entity_id>/rename")
+@requires(policy.ENTITY_EDIT)
 @operation(responses={200: EntityOut}, problems=(400, 404, 409))
 def rename(entity_id: str):
     """Set the entity's name by hand (JSON ``{"name": …}``); machine resolution never renames it afterwards."""
-    body = _body(RenameIn)
+    body = json_body(RenameIn)
     renamed = _decide(lambda s: decisions.rename(s, entity_id, body.name, actor=current_actor()), entity_id)
     return _entity_out(get_session(), renamed)

@@ -9,14 +9,16 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
 
+from archive_schema import policy
 from archive_schema.models import Collection, EvidenceItem
 from ingest import pipeline
 from ingest.metadata import FIELDS, ItemMeta, MetadataError
 
+from ..auth import current_user, requires
 from ..errors import Invalid
 from ..openapi import operation
 from .access import current_actor
-from .common import find_item, parse_query, present_items
+from .common import find_item, parse_query, present_items, record_view
 from .context import deliver_promised_work, get_session, pipeline_context
 from .schemas import (ItemListOut, ItemListQuery, ItemOut, NearDuplicateOut, UploadedItem, UploadFailure, UploadForm,
                       UploadOut)
@@ -25,6 +27,7 @@ bp = Blueprint("items", __name__)
 
 
 @bp.post("/items")
+@requires(policy.ITEM_UPLOAD)
 @operation(form=UploadForm, responses={201: UploadOut, 200: UploadOut}, problems=(400, 413, 415))
 def upload():
     """Upload one or more files; the metadata fields apply to each.
@@ -118,11 +121,12 @@ def _printable(name: str) -> str:
 
 
 @bp.get("/items")
+@requires(policy.ITEM_LIST)
 @operation(query=ItemListQuery, responses={200: ItemListOut}, problems=(400,))
 def list_items():
     """List items, newest first, filtered by collection, doc_type, state and classification."""
     query = parse_query(ItemListQuery)
-    where = []
+    where = [policy.item_filter(current_user())]
     if query.collection is not None:
         where.append(EvidenceItem.collection.has(Collection.name == query.collection))
     for column, value in ((EvidenceItem.doc_type, query.doc_type), (EvidenceItem.state, query.state),
@@ -141,11 +145,14 @@ def list_items():
 
 
 @bp.get("/items/<item_id>")
+@requires(policy.ITEM_READ)
 @operation(responses={200: ItemOut}, problems=(404,))
 def get_item(item_id: str):
     """One item: its metadata, processing state per stage, page count and links to other items."""
     session = get_session()
-    (item,) = present_items(session, [find_item(session, item_id, full=True)])
+    found = find_item(session, item_id, full=True)
+    (item,) = present_items(session, [found])
+    record_view(found, "metadata")
     item.near_duplicates = _near_duplicates(session, item.id)
     return item.model_dump(mode="json")
 

@@ -12,9 +12,10 @@ from flask import Blueprint, Response, request
 from werkzeug.exceptions import InternalServerError
 from werkzeug.wsgi import wrap_file
 
-from archive_schema import audit
+from archive_schema import audit, policy
 from archive_schema.blobs import CHUNK, BlobNotFound
 
+from ..auth import requires
 from ..openapi import BINARY, operation
 from .access import current_actor
 from .common import find_item
@@ -31,6 +32,7 @@ HEADERS = {
 
 
 @bp.get("/items/<item_id>/original")
+@requires(policy.ITEM_DOWNLOAD)
 @operation(responses={200: BINARY}, problems=(404,), headers=HEADERS)
 def download_original(item_id: str):
     """Download the original byte for byte.
@@ -50,7 +52,8 @@ def download_original(item_id: str):
         if request.method != "HEAD":
             with pipeline_context().db.sessions.begin() as writer:
                 audit.record(writer, "item.download", actor=current_actor(), object_type="item",
-                             object_id=item.id, details={"sha256": item.sha256, "size": item.size})
+                             object_id=item.id, details={"sha256": item.sha256, "size": item.size,
+                                                         "classification": item.classification})
     except BaseException:
         stream.close()
         raise

@@ -5,10 +5,12 @@ from flask import Blueprint
 from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
 
+from archive_schema import policy
 from archive_schema.models import Page
 
+from ..auth import requires
 from ..openapi import operation
-from .common import find_item, parse_query
+from .common import find_item, parse_query, record_view
 from .context import get_session
 from .schemas import PageListOut, PageListQuery, PageOut
 
@@ -18,6 +20,7 @@ MAX_PAGE_NUMBER = 2**31 - 1
 
 
 @bp.get("/items/<item_id>/pages")
+@requires(policy.ITEM_READ)
 @operation(query=PageListQuery, responses={200: PageListOut}, problems=(400, 404))
 def list_pages(item_id: str):
     """Pages of an item in order, ``limit`` at a time from ``offset``."""
@@ -29,10 +32,12 @@ def list_pages(item_id: str):
                             .offset(query.offset).limit(query.limit))
     body = PageListOut(item_id=item.id, total=total, offset=query.offset, limit=query.limit,
                        pages=[_page_out(page) for page in pages])
+    record_view(item, "pages")
     return body.model_dump(mode="json")
 
 
 @bp.get("/items/<item_id>/pages/<int:number>")
+@requires(policy.ITEM_READ)
 @operation(responses={200: PageOut}, problems=(404,))
 def get_page(item_id: str, number: int):
     """The text of one page."""
@@ -43,6 +48,7 @@ def get_page(item_id: str, number: int):
         page = session.scalar(select(Page).where(Page.item_id == item.id, Page.number == number))
     if page is None:
         raise NotFound(f"Item {item.id} has no page {number} (it has {item.page_count or 0}).")
+    record_view(item, f"page {number}")
     return _page_out(page).model_dump(mode="json")
 
 

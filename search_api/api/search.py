@@ -6,9 +6,11 @@ import datetime as dt
 from flask import Blueprint
 from pydantic import BaseModel, Field, field_validator
 
+from archive_schema import policy
 from archive_schema import search as s
 from archive_schema.vocab import DocType
 
+from ..auth import current_user, requires
 from ..openapi import operation
 from ..errors import Invalid
 from .common import parse_query
@@ -81,13 +83,14 @@ class SearchOut(BaseModel):
 
 
 @bp.get("/search")
+@requires(policy.SEARCH)
 @operation(query=SearchQuery, responses={200: SearchOut}, problems=(400,))
 def search():
     """Search pages across Ukrainian, Russian and English; results group matching pages by item."""
     args = parse_query(SearchQuery)
     try:
         query = s.Query.parse(
-            args.q, access=s.Access.everything(), page=args.page, size=args.size, sort=args.sort,
+            args.q, access=policy.search_access(current_user()), page=args.page, size=args.size, sort=args.sort,
             facets=tuple(f for f in args.facets.split(",") if f),
             collections=(args.collection,) if args.collection else (),
             doc_types=(args.doc_type.value,) if args.doc_type else (),

@@ -4,9 +4,11 @@ from __future__ import annotations
 from flask import Blueprint
 from sqlalchemy import func, select
 
+from archive_schema import policy
 from archive_schema.models import EvidenceItem, Outbox, StageRun
 from archive_schema.vocab import ItemState
 
+from ..auth import requires
 from ..openapi import operation
 from .context import get_session
 from .schemas import StatusOut
@@ -15,6 +17,7 @@ bp = Blueprint("status", __name__)
 
 
 @bp.get("/status")
+@requires(policy.STATUS_READ)
 @operation(responses={200: StatusOut})
 def get_status():
     """Items per state, stage runs per stage and state, and work not yet handed to a worker."""

@@ -15,6 +15,10 @@ def register(group: click.Group) -> None:
     for command in (entities.entity, entities.reprocess, entities.eval_nlp, search.search, search.reindex,
                     search.index, cases.case, cases.bundle):
         group.add_command(command)
+    from . import users
+
+    group.add_command(users.user)
+    users.guard(group)  # --as USER, and every command (also those attached after this line) behind the policy
     from . import ops
 
     group.add_command(ops.backup)

@@ -1,4 +1,7 @@
-"""Fixtures for the API: a fresh app per test on an empty SVIDOK_HOME, processing uploads inline."""
+"""Fixtures for the API: a fresh app per test on an empty SVIDOK_HOME, processing uploads inline.
+
+``client`` acts as a signed-in admin (an API token); ``anonymous`` sends no credentials.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,6 +10,8 @@ import pytest
 
 from archive_schema.settings import Settings
 from search_api import create_app
+
+from .helpers import client_for
 
 
 @pytest.fixture
@@ -23,4 +28,9 @@ def app(home):
 
 @pytest.fixture
 def client(app):
+    return client_for(app, "admin-tester", "admin")
+
+
+@pytest.fixture
+def anonymous(app):
     return app.test_client()

@@ -4,7 +4,30 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from archive_schema import accounts
+
 PROBLEM_JSON = "application/problem+json"
+
+
+def make_user(app, username: str, role: str, *, password: str | None = None, cases: dict[str, str] = {}) -> str:
+    """Add a user (and their case memberships, case id -> member role) straight to the database; returns an
+    API token for them. Without ``password`` the user can only use the token (no slow hashing in tests)."""
+    from archive_schema.models import CaseMember
+
+    with app.extensions["svidok"].db.sessions.begin() as session:
+        user = accounts.create_user(session, username, role, password)
+        _row, token = accounts.create_token(session, user, "tests")
+        for case_id, member_role in cases.items():
+            session.add(CaseMember(case_id=case_id, user=user.username, role=member_role))
+    return token
+
+
+def client_for(app, username: str = "tester", role: str = "admin", **kwargs: Any):
+    """A test client that sends a new user's API token with every request."""
+    token = make_user(app, username, role, **kwargs)
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return client
 
 
 def upload(client, *files: tuple[bytes, str], **meta: Any):

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from archive_schema import policy
 from archive_schema.models import EvidenceItem
+from search_api.auth import requires
 
 from .helpers import assert_problem, multipart, upload, uploaded
 
@@ -45,7 +47,7 @@ def test_an_unexpected_error_is_a_500_problem_without_internals(app, client, cap
     def broken():
         raise RuntimeError("secret internal detail /etc/svidok")
 
-    app.add_url_rule("/api/v1/broken", "broken", broken)
+    app.add_url_rule("/api/v1/broken", "broken", requires(policy.STATUS_READ)(broken))
     body = assert_problem(client.get("/api/v1/broken"), 500)
     assert "secret" not in str(body) and "RuntimeError" not in str(body)
     assert "secret internal detail" in caplog.text  # logged for the operator

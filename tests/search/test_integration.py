@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from search_api import create_app
+from tests.api.helpers import client_for
 from tests.conftest import make_settings
 
 TEXTS = {
@@ -43,7 +44,7 @@ def test_api_search_finds_a_latin_name_on_cyrillic_pages_with_page_numbers(tmp_p
     home = tmp_path / "home"
     cli(home, "ingest", str(corpus(tmp_path / "in")))
     app = create_app(make_settings(home), processing="inline")
-    client = app.test_client()
+    client = client_for(app)
     body = client.get("/api/v1/search", query_string={"q": "Kovalenko", "facets": "person,facility"}).get_json()
     found = {hit["title"] or hit["item_id"]: [p["number"] for p in hit["pages"]] for hit in body["items"]}
     assert body["total_items"] == 3  # uk, ru and en: the Cyrillic pages answer the Latin spelling
@@ -62,7 +63,7 @@ def test_api_search_finds_a_latin_name_on_cyrillic_pages_with_page_numbers(tmp_p
                                     {"q": "date:2022-13-45"}])
 def test_malformed_searches_are_400_problems(tmp_path, params):
     app = create_app(make_settings(tmp_path / "home"), processing="inline")
-    response = app.test_client().get("/api/v1/search", query_string=params)
+    response = client_for(app).get("/api/v1/search", query_string=params)
     assert response.status_code == 400
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["detail"]

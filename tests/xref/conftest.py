@@ -7,11 +7,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from archive_schema import policy
 from archive_schema.models import Mention
 from archive_schema.settings import Settings
 from ingest.bulk import ingest_paths
 from ingest.pipeline import Context
 from search_api import create_app
+
+from tests.api.helpers import client_for
 
 from . import corpus
 
@@ -64,7 +67,14 @@ def app(home):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    return client_for(app, "admin-tester", "admin")
+
+
+@pytest.fixture(autouse=True)
+def operator():
+    """Queries called directly act as the local operator (who sees everything), as ``svidok`` commands do."""
+    with policy.acting_as(policy.operator()) as actor:
+        yield actor
 
 
 def entity_of(ctx: Context, surface: str) -> str:
