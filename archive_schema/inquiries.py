@@ -37,6 +37,7 @@ from nacl.public import PrivateKey, PublicKey, SealedBox
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from . import audit
 from .ids import new_id
 from .models import Base, utcnow
 
@@ -298,6 +299,8 @@ def file_inquiry(session: Session, contents: Contents) -> tuple[Inquiry, str]:
                       key_id=key.id, sealed=SealedBox(PublicKey(key.public_key)).encrypt(contents.to_json()))
     session.add(inquiry)
     session.flush()
+    # one event, naming neither the inquiry nor anything about who filed it (its time would link the two)
+    audit.record(session, "inquiry.create", actor="anonymous", object_type="inquiry")
     return inquiry, code
 
 
@@ -342,8 +345,11 @@ def _next_seq(session: Session, inquiry: Inquiry) -> int:
 
 
 def post_update(session: Session, inquiry: Inquiry, *, author: str, text: str = "",
-                status: str | None = None) -> InquiryMessage:
-    """A status change and/or a message, sealed to the family's key and to the organisation's key."""
+                status: str | None = None, actor: str = "anonymous") -> InquiryMessage:
+    """A status change and/or a message, sealed to the family's key and to the organisation's key.
+
+    Audited: staff updates as ``inquiry.update`` by ``actor`` on the inquiry; a family's message as
+    ``inquiry.family_message`` naming no inquiry (as for ``inquiry.create``)."""
     if status is not None:
         status = InquiryStatus(status).value
         inquiry.status = status
@@ -355,6 +361,11 @@ def post_update(session: Session, inquiry: Inquiry, *, author: str, text: str = 
     inquiry.updated_on = today()
     session.add(message)
     session.flush()
+    if author == "family":
+        audit.record(session, "inquiry.family_message", actor="anonymous", object_type="inquiry")
+    else:
+        audit.record(session, "inquiry.update", actor=actor, object_type="inquiry", object_id=inquiry.id,
+                     details={"status": status, "message": bool(text)})
     return message
 
 

@@ -254,3 +254,48 @@ class EncryptedText(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else decrypt_text(value)
+
+
+# --- rotation ---------------------------------------------------------------------------------------------------
+
+@dataclass
+class Rotation:
+    old_id: str
+    new_id: str
+    blobs: int
+    data_keys: int
+    retired: Path
+
+
+def rotate(settings, db, store, *, actor: str = "system") -> Rotation:
+    """Change the master key: a new key file, every wrapped data key rewrapped (blob bodies are not touched),
+    then the new key replaces the old, which is kept in ``keys/retired/`` for backups made before (delete it
+    when they are gone). Interrupted, it resumes: run it again. Stop servers and workers while it runs: a process
+    started before would still wrap new data keys with the old key."""
+    from . import audit
+
+    if settings.master_key:
+        raise KeyProblem("`keys rotate` works on a key file: put the key in a file (mode 0600), point "
+                         "SVIDOK_MASTER_KEY_FILE at it, unset SVIDOK_MASTER_KEY, and run it again")
+    keyring = load_keyring(settings, create=False)
+    pending = next_key_file(settings)
+    if pending.exists():
+        new = read_key_file(pending)
+    else:
+        new = secrets.token_bytes(KEY_BYTES)
+        write_key_file(pending, new)
+    old = keyring.current
+    ring = Keyring(new, [k for k in (old, *keyring.others) if k != new])
+    blobs = sum(1 for sha256 in store if store.rewrap(sha256, ring))
+    with db.sessions.begin() as session:
+        data_keys = rewrap_data_keys(session, ring)
+        audit.record(session, "keys.rotate", actor=actor, object_type="master_key", object_id=key_id(new).hex(),
+                     details={"old": key_id(old).hex(), "blobs": blobs, "data_keys": data_keys})
+    current = default_key_file(settings)
+    retired = current.parent / "retired" / f"{key_id(old).hex()}.key"
+    retired.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if old != new:
+        write_key_file(retired, old)
+    os.replace(pending, current)
+    install_column_key(db.engine, Keyring(new))
+    return Rotation(key_id(old).hex(), key_id(new).hex(), blobs, data_keys, retired)

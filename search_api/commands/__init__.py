@@ -26,3 +26,7 @@ def register(group: click.Group) -> None:
     from . import images
 
     group.add_command(images.images)
+    from . import inquiries, keys, registry
+
+    for command in (inquiries.inquiry, keys.keys_group, registry.registry):
+        group.add_command(command)
