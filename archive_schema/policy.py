@@ -12,11 +12,13 @@ role              may
 (anonymous)       read the API description (``spec.read``) and sign in (``public``); nothing else
 viewer            search and read *public* items (metadata, pages, originals), collections, entities, status;
                   cases they are members of, read only; make API tokens for themselves
-archivist         viewer + upload and edit item metadata; sees *public* and *confidential*; reads custody
-investigator      viewer + entity work (merge, split, rename); sees *public* and *confidential*; reads custody;
-                  works on cases they are members of
-lawyer            viewer + creates cases and works on cases they are members of; sees *public* items, and every
-                  item (any classification, *under_seal* included) that is an exhibit of one of their cases
+archivist         viewer + upload and edit item metadata, import registry lists; sees *public* and
+                  *confidential*; reads custody
+investigator      viewer + entity work (merge, split, rename), families' inquiries (read, answer), the person
+                  registry; sees *public* and *confidential*; reads custody; works on cases they are members of
+lawyer            viewer + creates cases and works on cases they are members of, reads the person registry; sees
+                  *public* items, and every item (any classification, *under_seal* included) that is an exhibit
+                  of one of their cases
 admin             everything: all items, users and roles, the audit log, system commands
 ================  ============================================================================================
 
@@ -75,20 +77,25 @@ TOKEN_CREATE = "token.create"      # for oneself; for others it takes USER_MANAG
 USER_MANAGE = "user.manage"        # add, change role, disable, list
 AUDIT_READ = "audit.read"
 AUDIT_VERIFY = "audit.verify"
+INQUIRY_READ = "inquiry.read"      # families' inquiries (opening their contents also takes the private key)
+INQUIRY_ANSWER = "inquiry.answer"  # status updates and messages to a family
+REGISTRY_READ = "registry.read"    # the person registry and its matches
+REGISTRY_IMPORT = "registry.import"
 SYSTEM = "system"                  # database upgrades, reindexing, reprocessing, serving, workers, demo, keys
 
 ACTIONS = (PUBLIC, SPEC_READ, SIGNED_IN, STATUS_READ, ITEM_LIST, ITEM_READ, ITEM_DOWNLOAD, ITEM_UPLOAD, ITEM_EDIT,
            CUSTODY_READ, COLLECTION_LIST, SEARCH, ENTITY_READ, ENTITY_EDIT, CASE_LIST, CASE_CREATE, CASE_READ,
-           CASE_EDIT, CASE_EXPORT, CASE_MEMBERS, TOKEN_CREATE, USER_MANAGE, AUDIT_READ, AUDIT_VERIFY, SYSTEM)
+           CASE_EDIT, CASE_EXPORT, CASE_MEMBERS, TOKEN_CREATE, USER_MANAGE, AUDIT_READ, AUDIT_VERIFY, INQUIRY_READ,
+           INQUIRY_ANSWER, REGISTRY_READ, REGISTRY_IMPORT, SYSTEM)
 
 ANONYMOUS_ACTIONS = frozenset({PUBLIC, SPEC_READ})
 _READER = frozenset({PUBLIC, SPEC_READ, SIGNED_IN, STATUS_READ, ITEM_LIST, ITEM_READ, ITEM_DOWNLOAD,
                      COLLECTION_LIST, SEARCH, ENTITY_READ, CASE_LIST, CASE_READ, TOKEN_CREATE})
 ROLE_ACTIONS: Mapping[str, frozenset[str]] = {
     Role.viewer: _READER,
-    Role.archivist: _READER | {ITEM_UPLOAD, ITEM_EDIT, CUSTODY_READ},
-    Role.investigator: _READER | {CUSTODY_READ, ENTITY_EDIT, CASE_EDIT},
-    Role.lawyer: _READER | {CUSTODY_READ, CASE_CREATE, CASE_EDIT, CASE_EXPORT, CASE_MEMBERS},
+    Role.archivist: _READER | {ITEM_UPLOAD, ITEM_EDIT, CUSTODY_READ, REGISTRY_IMPORT},
+    Role.investigator: _READER | {CUSTODY_READ, ENTITY_EDIT, CASE_EDIT, INQUIRY_READ, INQUIRY_ANSWER, REGISTRY_READ},
+    Role.lawyer: _READER | {CUSTODY_READ, CASE_CREATE, CASE_EDIT, CASE_EXPORT, CASE_MEMBERS, REGISTRY_READ},
     Role.admin: frozenset(ACTIONS),
 }
 _ALL = frozenset(c.value for c in Classification)
