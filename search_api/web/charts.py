@@ -13,15 +13,15 @@ INK, ACCENT, MUTED = "#1b1f24", "#1f5fa8", "#5b6470"
 KIND_COLOURS = {"person": "#1f5fa8", "facility": "#a8321f", "place": "#2d7a3e", "org": "#6b4aa0"}
 
 
-def bar_chart(title: str, bars: list[tuple[str, int]], *, width: int = 640, bar_height: int = 22,
-              fmt=str) -> Markup:
-    """Horizontal bars, one row per (label, value), the value written at the end of each bar."""
+def bar_chart(title: str, bars: list[tuple[str, int | None, str]], *, width: int = 640, bar_height: int = 22) -> Markup:
+    """Horizontal bars, one row per (label, value, value as written); a value of None (not published) has no
+    bar, only its words."""
     label_width, gap = 220, 6
     height = max(1, len(bars)) * (bar_height + gap) + 10
-    top = max((v for _, v in bars), default=0) or 1
-    span = width - label_width - 70
+    top = max((v for _, v, _ in bars if v is not None), default=0) or 1
+    span = width - label_width - 110
     rows = []
-    for i, (label, value) in enumerate(bars):
+    for i, (label, value, written) in enumerate(bars):
         y = 5 + i * (bar_height + gap)
         w = max(1.0, span * value / top) if value else 0
         rows.append(
@@ -29,29 +29,28 @@ def bar_chart(title: str, bars: list[tuple[str, int]], *, width: int = 640, bar_
             f'font-size="13">{escape(_short(label, 30))}</text>'
             f'<rect x="{label_width}" y="{y}" width="{w:.1f}" height="{bar_height}" fill="{ACCENT}"/>'
             f'<text x="{label_width + w + 6:.1f}" y="{y + bar_height * 0.7:.1f}" fill="{INK}" '
-            f'font-size="13">{escape(fmt(value))}</text>')
+            f'font-size="13">{escape(written)}</text>')
     return Markup(f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
                   f' xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>{"".join(rows)}</svg>')
 
 
-def column_chart(title: str, columns: list[tuple[str, int]], *, width: int = 640, height: int = 220,
-                 fmt=str) -> Markup:
+def column_chart(title: str, columns: list[tuple[str, int | None, str]], *, width: int = 640,
+                 height: int = 220) -> Markup:
     """Vertical columns over time (one per month), labels under every few columns."""
     n = max(1, len(columns))
     left, bottom, top_pad = 10, 40, 20
     slot = (width - left * 2) / n
-    top = max((v for _, v in columns), default=0) or 1
+    top = max((v for _, v, _ in columns if v is not None), default=0) or 1
     every = max(1, math.ceil(n / 12))
     parts = [f'<line x1="{left}" y1="{height - bottom}" x2="{width - left}" y2="{height - bottom}" '
              f'stroke="{MUTED}" stroke-width="1"/>']
-    for i, (label, value) in enumerate(columns):
-        h = (height - bottom - top_pad) * value / top
+    for i, (label, value, written) in enumerate(columns):
+        h = (height - bottom - top_pad) * (value or 0) / top
         x = left + i * slot
         parts.append(f'<rect x="{x + slot * 0.15:.1f}" y="{height - bottom - h:.1f}" width="{slot * 0.7:.1f}" '
-                     f'height="{h:.1f}" fill="{ACCENT}"><title>{escape(label)}: {escape(fmt(value))}</title></rect>')
-        if value:
-            parts.append(f'<text x="{x + slot / 2:.1f}" y="{height - bottom - h - 4:.1f}" text-anchor="middle" '
-                         f'font-size="11" fill="{INK}">{escape(fmt(value))}</text>')
+                     f'height="{h:.1f}" fill="{ACCENT}"><title>{escape(label)}: {escape(written)}</title></rect>')
+        parts.append(f'<text x="{x + slot / 2:.1f}" y="{height - bottom - h - 4:.1f}" text-anchor="middle" '
+                     f'font-size="11" fill="{INK}">{escape(written if value is not None else "·")}</text>')
         if i % every == 0:
             parts.append(f'<text x="{x + slot / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle" '
                          f'font-size="11" fill="{INK}">{escape(label)}</text>')

@@ -44,6 +44,19 @@ INQUIRY_HELP = {
     "closed": _l("We have finished working on this inquiry. The messages below say what we found."),
 }
 
+MENTION_LABELS = {"PERSON": _l("people"), "LOCATION": _l("places"), "FACILITY": _l("facilities"),
+                  "DATE": _l("dates"), "ORG": _l("organisations")}
+#: audit actions people see on custody and admin pages (others are shown as stored)
+ACTIONS = {"item.receive": _l("received"), "item.download": _l("original downloaded"), "item.view": _l("viewed"),
+           "item.process": _l("processed"),
+           "auth.login": _l("sign-in"), "auth.logout": _l("sign-out"), "user.create": _l("user added"),
+           "user.role": _l("role changed"), "user.disable": _l("user disabled"), "case.create": _l("case created"),
+           "case.exhibit.add": _l("exhibit added"), "case.exhibit.edit": _l("exhibit changed"),
+           "case.exhibit.move": _l("exhibit moved"), "case.exhibit.review": _l("exhibit reviewed"),
+           "case.exhibit.renumber": _l("exhibits renumbered"), "case.chronology.add": _l("chronology entry added"),
+           "case.export": _l("bundle exported"),
+           "inquiry.create": _l("inquiry received"), "inquiry.update": _l("inquiry answered")}
+
 
 def _lookup(table):
     return lambda value: str(table.get(value, value)) if value is not None else ""
@@ -54,5 +67,6 @@ GLOBALS = {"doc_type_label": _lookup(DOC_TYPES), "state_label": _lookup(STATES),
            "kind_label": _lookup(KINDS), "facet_label": _lookup(FACETS), "language_label": _lookup(LANGUAGE_NAMES),
            "forum_label": _lookup(FORUMS), "person_status_label": _lookup(PERSON_STATUSES),
            "contact_label": _lookup(CONTACTS), "inquiry_status_label": _lookup(INQUIRY_STATUSES),
-           "inquiry_status_help": _lookup(INQUIRY_HELP), "DOC_TYPES": DOC_TYPES, "STATES": STATES,
+           "inquiry_status_help": _lookup(INQUIRY_HELP), "mention_label": _lookup(MENTION_LABELS),
+           "action_label": _lookup(ACTIONS), "DOC_TYPES": DOC_TYPES, "STATES": STATES,
            "CLASSIFICATIONS": CLASSIFICATIONS, "ROLES": ROLES}

@@ -1,23 +1,27 @@
 """Pages for the public, without an account: a family's inquiry about a relative, and its status.
 
-Plain and calm language; no JavaScript needed. The access code is checked by POST (never in a URL, so it stays
-out of histories and logs). Nothing about the visitor is stored: the inquiry's contents are sealed as they
-arrive (``archive_schema.inquiries``).
+Plain and calm language; no JavaScript needed. The pages post forms to the inquiry API's own views (its checks,
+its limit on wrong codes, its audit events that name nobody); the access code travels only in a POST body, never
+in a URL. ``/inquiry`` is kept out of the access logs with the API's paths (``api.inquiries.PRIVATE_PATHS``).
 """
 from __future__ import annotations
 
 import datetime as dt
 
 from flask import render_template, request
+from werkzeug.exceptions import NotFound, TooManyRequests
 from flask_babel import gettext as _
 
 from archive_schema import inquiries, policy
 
-from ..api.context import pipeline_context
-from . import bp, guard
+from ..api import inquiries as inquiries_api
+from ..errors import Invalid
+from . import apicall, bp, guard
 
 FIELDS = ("relative_name", "category", "birth_date", "last_known_place", "circumstances", "contact_preference",
           "contact")
+#: the code and the family's news are for this screen only: not kept in the browser's cache or history
+NO_STORE = {"Cache-Control": "no-store"}
 LIMITS = {"relative_name": 300, "birth_date": 10, "last_known_place": 500, "circumstances": 5000, "contact": 300}
 
 
@@ -37,14 +41,16 @@ def inquiry_file():
         return render_template("public/inquiry.html", active="inquiry", form=form, errors=errors,
                                categories=inquiries.INQUIRY_CATEGORIES,
                                contacts=tuple(inquiries.ContactPreference)), 400
-    contents = inquiries.Contents(
-        relative_name=form["relative_name"], category=form["category"], birth_date=form["birth_date"] or None,
-        last_known_place=form["last_known_place"], circumstances=form["circumstances"],
-        contact_preference=form["contact_preference"] or inquiries.ContactPreference.code_only.value,
-        contact=form["contact"] if form["contact_preference"] not in ("", "code_only") else "")
-    with pipeline_context().db.sessions.begin() as writer:
-        _, code = inquiries.file_inquiry(writer, contents)
-    return render_template("public/inquiry_filed.html", active="inquiry", code=code)
+    payload = {**form, "birth_date": form["birth_date"] or None,
+               "contact_preference": form["contact_preference"] or "code_only"}
+    try:
+        filed = apicall.call_json(inquiries_api.file_inquiry, payload)
+    except Invalid as exc:  # what the form's own checks did not catch: shown as the API words it
+        errors = {e["field"]: e["detail"] for e in exc.errors}
+        return render_template("public/inquiry.html", active="inquiry", form=form, errors=errors,
+                               categories=inquiries.INQUIRY_CATEGORIES,
+                               contacts=tuple(inquiries.ContactPreference)), 400
+    return render_template("public/inquiry_filed.html", active="inquiry", code=filed["access_code"]), 201, NO_STORE
 
 
 def _check(form: dict[str, str]) -> dict[str, str]:
@@ -73,20 +79,10 @@ def _check(form: dict[str, str]) -> dict[str, str]:
 def inquiry_status():
     if request.method == "GET":
         return render_template("public/status.html", active="inquiry_status", shown=None, error=None)
-    code = request.form.get("code", "")
-    error, shown, inquiry = None, None, None
     try:
-        with pipeline_context().db.sessions.begin() as writer:  # wrong codes are counted even on failure
-            try:
-                inquiry, family = inquiries.verify_code(writer, code)
-                shown = inquiries.messages(writer, inquiry, family, staff=False)
-                status, filed, updated = inquiry.status, inquiry.created_on, inquiry.updated_on
-            except inquiries.InquiryUnavailable as exc:
-                error = "locked" if exc.retry_after else "unknown"
-    except inquiries.BadCode:
-        error = "malformed"
-    if error:
-        return render_template("public/status.html", active="inquiry_status", shown=None, error=error), \
-            429 if error == "locked" else 404 if error == "unknown" else 400
-    return render_template("public/status.html", active="inquiry_status", shown=shown, error=None,
-                           status=status, filed=filed, updated=updated)
+        shown = apicall.call_json(inquiries_api.inquiry_status, {"access_code": request.form.get("code", "")})
+    except (Invalid, NotFound, TooManyRequests) as exc:
+        error = {400: "malformed", 404: "unknown", 429: "locked"}[exc.code]
+        return render_template("public/status.html", active="inquiry_status", shown=None, error=error), exc.code
+    return render_template("public/status.html", active="inquiry_status", shown=shown["messages"], error=None,
+                           status=shown["status"], filed=shown["filed_on"], updated=shown["updated_on"]), 200, NO_STORE

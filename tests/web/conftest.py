@@ -1,6 +1,6 @@
 """Browser tests: Debian's Chromium driven by Playwright against a live server on 127.0.0.1.
 
-One server for the module (loading the language pipelines once), with the embedded defaults under a fresh
+One server for the session (loading the language pipelines once), with the embedded defaults under a fresh
 ``SVIDOK_HOME`` and processing inline, seeded through the Python API with users of every role, a Ukrainian
 testimony naming Коваленко on its third page, a confidential document and the inquiry key. Each test gets a
 fresh browser context (no cookies) whose every request is recorded; ``page`` fails the test when any of them
@@ -10,6 +10,7 @@ Screenshots go to ``$SVIDOK_SCREENSHOTS`` (default ``var/screenshots`` in the wo
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import threading
 from dataclasses import dataclass, field
@@ -74,10 +75,16 @@ def _seed(ctx, tmp: Path) -> dict[str, str]:
             accounts.create_user(session, role, role, PASSWORD, display_name=f"Test {role}")
         inquiries.create_key(session, "inquiry passphrase for tests", opslimit=nacl.pwhash.argon2id.OPSLIMIT_MIN,
                              memlimit=nacl.pwhash.argon2id.MEMLIMIT_MIN)
+        for n, (status, region, month) in enumerate([("civilian_detainee", "Kharkiv oblast", "2022-03")] * 9
+                                                    + [("pow", "Donetsk oblast", "2022-05")] * 6
+                                                    + [("deported_child", "Kherson oblast", "2022-09")] * 2):
+            session.add(inquiries.RegistryPerson(name=f"Fictional person {n}", name_key=f"fictional person {n}",
+                                                 status=status, region=region,
+                                                 status_date=dt.date.fromisoformat(month + "-15")))
     return items
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site(tmp_path_factory):
     home = tmp_path_factory.mktemp("web") / "home"
     app = create_app(Settings.from_env({"SVIDOK_HOME": str(home)}), processing="inline",

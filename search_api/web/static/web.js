@@ -112,3 +112,32 @@
     });
   });
 })();
+
+// The bundle export: fetch it, show that work is going on, then save it. Without JavaScript the form posts and
+// the browser downloads the answer itself.
+document.addEventListener("submit", function (e) {
+  const form = e.target;
+  if (!form.classList || !form.classList.contains("export-form") || !window.fetch) return;
+  e.preventDefault();
+  const button = form.querySelector("button");
+  form.classList.add("working");
+  button.disabled = true;
+  fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+    .then(function (response) {
+      const type = response.headers.get("Content-Type") || "";
+      if (!response.ok || type.indexOf("application/zip") !== 0) {  // refused: show the page it came back with
+        return response.text().then(function (html) { document.open(); document.write(html); document.close(); });
+      }
+      const match = /filename="?([^";]+)"?/.exec(response.headers.get("Content-Disposition") || "");
+      return response.blob().then(function (blob) {
+        const link = document.createElement("a");
+        link.href = URL.createObjectURL(blob);
+        link.download = match ? match[1] : "bundle.zip";
+        document.body.appendChild(link);
+        link.click();
+        setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+      });
+    })
+    .catch(function () { window.location.reload(); })
+    .finally(function () { form.classList.remove("working"); button.disabled = false; });
+});
