@@ -1,10 +1,9 @@
 """People, places and facilities: the list, and one entity's names, documents, timeline and companions."""
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template
 
 from ..api import entities as entities_api
-from ..errors import Invalid
 from archive_schema import policy
 
 from . import apicall, bp, charts, guard
@@ -15,12 +14,7 @@ KINDS = ("person", "facility", "place", "org")
 @bp.get("/entities")
 @guard.requires(policy.ENTITY_READ)
 def entities():
-    args = {k: v for k, v in request.args.items() if k in ("kind", "q", "page") and v.strip()}
-    error = None
-    try:
-        listing = apicall.call(entities_api.list_entities, args)
-    except Invalid as exc:
-        listing, error = {"entities": [], "total": 0, "page": 1, "size": 50}, exc.errors
+    args, listing, error = apicall.listing(entities_api.list_entities, ("kind", "q", "page"), "entities")
     return render_template("entities/list.html", active="entities", listing=listing, args=args, error=error,
                            kinds=KINDS)
 

@@ -24,7 +24,13 @@ check_csrf = auth.check_csrf
 ACTIONS = {"upload": policy.ITEM_UPLOAD, "cases": policy.CASE_LIST, "case.create": policy.CASE_CREATE,
            "admin": policy.USER_MANAGE, "audit": policy.AUDIT_VERIFY, "download": policy.ITEM_DOWNLOAD,
            "custody": policy.CUSTODY_READ, "search": policy.SEARCH, "entity.edit": policy.ENTITY_EDIT}
-NOT_VISIBLE = "There is no such document, or your role does not let you open it."
+
+
+class NotVisible(NotFound):
+    """A 404 for a document that does not exist or that the actor may not see (the two are not told apart);
+    the error page says both, so someone following a colleague's link knows to ask for access."""
+
+    description = "There is no such document, or your role does not let you open it."
 
 
 def actor() -> policy.Actor:
@@ -50,9 +56,9 @@ def item_or_404(session, item_id: str, action: str = policy.ITEM_READ) -> Eviden
     try:
         item = find_item(session, item_id, full=True)
     except NotFound:
-        raise NotFound(NOT_VISIBLE) from None
+        raise NotVisible() from None
     if not policy.can(actor(), action, item):
-        raise NotFound(NOT_VISIBLE)
+        raise NotVisible()
     return item
 
 

@@ -13,7 +13,6 @@ from ..api import custody as custody_api
 from ..api import items as items_api
 from ..api import originals
 from ..api.context import get_session, pipeline_context
-from ..errors import Invalid
 from archive_schema import policy
 
 from . import apicall, bp, guard, render
@@ -25,12 +24,7 @@ FILTERS = ("collection", "doc_type", "state", "classification")
 @guard.requires(policy.ITEM_LIST)
 def items():
     """The API's list (same parameters, same access filter), shown as a table with a filter form."""
-    args = {k: v for k, v in request.args.items() if v != ""}
-    error = None
-    try:
-        listing = apicall.call(items_api.list_items, args)
-    except Invalid as exc:
-        listing, error = {"items": [], "total": 0, "page": 1, "size": 50}, exc.errors
+    args, listing, error = apicall.listing(items_api.list_items, ("page", *FILTERS), "items")
     return render_template("items/list.html", active="items", listing=listing, args=args, error=error,
                            filters=FILTERS)
 

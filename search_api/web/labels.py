@@ -51,6 +51,7 @@ ACTIONS = {"item.receive": _l("received"), "item.download": _l("original downloa
            "item.process": _l("processed"),
            "auth.login": _l("sign-in"), "auth.logout": _l("sign-out"), "user.create": _l("user added"),
            "user.role": _l("role changed"), "user.disable": _l("user disabled"), "case.create": _l("case created"),
+           "case.member.add": _l("case member added"), "case.person.add": _l("person added to a case"),
            "case.exhibit.add": _l("exhibit added"), "case.exhibit.edit": _l("exhibit changed"),
            "case.exhibit.move": _l("exhibit moved"), "case.exhibit.review": _l("exhibit reviewed"),
            "case.exhibit.renumber": _l("exhibits renumbered"), "case.chronology.add": _l("chronology entry added"),

@@ -88,6 +88,7 @@ def test_viewer_cannot_open_a_confidential_item(page, site):
     response = page.goto(f"{site.url}/items/{site.items['medical']}")
     assert response.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+    expect(page.locator("main")).to_contain_text("your role does not let you open it")
     expect(page.locator("main")).not_to_contain_text("Hrytsenko")
     shoot(page, "denied-en")
     for path in (f"/items/{site.items['medical']}/pages/1.png", f"/items/{site.items['medical']}/download"):
