@@ -16,6 +16,8 @@ Sessions: Flask's signed cookie, ``HttpOnly``, ``SameSite=Lax``, ``Secure`` unle
 ``SECRET_KEY`` comes from ``SVIDOK_SECRET_KEY`` or, when unset, from ``$SVIDOK_HOME/secret_key`` (made on first
 use, mode 0600).
 
+Bodies other than multipart uploads (JSON, forms) are refused above ``MAX_JSON_BODY`` (1 MiB) with a 413.
+
 CSRF: a random token per session (``csrf_token()``, a template global). Every POST/PUT/PATCH/DELETE that could
 ride on the cookie (any non-API path, and API calls that carry the session cookie) must send it back as the
 form field ``csrf_token`` or the header ``X-CSRF-Token``; bearer-token calls carry no ambient credential and
@@ -56,6 +58,8 @@ USER_LIMIT = Limit(failures=5)
 CLIENT_LIMIT = Limit(failures=20)
 #: how often a token's ``last_used_at`` is written (not on every request: that would be a write per read)
 TOKEN_TOUCH = dt.timedelta(minutes=1)
+#: a JSON body (sign-in, tokens, cases, entity decisions) is small; the 2 GiB upload limit is for files only
+MAX_JSON_BODY = 1024 * 1024
 #: endpoints Flask itself adds, which no view of ours declares
 BUILTIN_ACTIONS = {"static": policy.PUBLIC}
 
@@ -155,6 +159,8 @@ def _token_actor(token: str) -> Actor:
 
 
 def _before_request() -> None:
+    if request.mimetype != "multipart/form-data":
+        request.max_content_length = MAX_JSON_BODY  # reading a larger body answers 413
     g.auth_via = None
     g.actor = _authenticate()
     g.policy_token = policy.set_current(g.actor)
