@@ -17,8 +17,9 @@ from tests.conftest import make_settings
 from tests.fixtures import files
 
 #: the anonymous witness's real name in every form the fixture uses it, and the forms the tests look for
-SECRET_NAMES = ["Оксана Гриценко", "Оксани Гриценко", "Оксану Гриценко", "Гриценко", "ГРИЦЕНКО", "Hrytsenko",
-                "Gritsenko", "Oksana", "Оксана", "Оксани", "Грыценко"]
+SECRET_NAMES = ["Оксана Гриценко", "Оксани Гриценко", "Оксану Гриценко", "Оксаною Гриценко", "Оксаной Грыценко",
+                "Гриценко", "ГРИЦЕНКО", "Hrytsenko", "HRYTSENKO", "Gritsenko", "Oksana", "Оксана", "Оксани",
+                "Оксаною", "Оксаной", "Грыценко"]
 PSEUDONYM = "Witness W-7"
 SECRET_CONTACT = "+380 44 000 1122 (sister, Київ)"
 
@@ -124,6 +125,8 @@ def case_fixture(tmp_path_factory) -> CaseFixture:
             reference="SV-2024-017", exhibit_prefix="A", final_domestic_decision=dt.date(2022, 6, 30),
             sections={"summary": "Unlawful detention and torture of a civilian driver, seen by Оксана Гриценко.",
                       "facts": "On 14 March 2022 Andrii Melnyk was detained; witness ГРИЦЕНКО saw it.",
+                      "methodology": "Interviews with Оксаною Гриценко (uk) and with Оксаной Грыценко (ru), "
+                                     "and with OKSANA HRYTSENKO (en).",
                       "requests": "Open an investigation; hear Hrytsenko as a protected witness."})
         cases.add_person(session, case.id, "Андрій Мельник", "applicant")
         witness = cases.add_person(session, case.id, "Оксана Гриценко", "witness", anonymous=True,

@@ -132,17 +132,63 @@ def test_an_edited_manifest_fails_verify(exported, tmp_path):
     assert any("manifest.sha256" in p for p in verify_bundle(tampered))
 
 
+def _pdf_layers(path) -> dict[str, str]:
+    """Every place a PDF can carry words besides its page text: document info, XMP, bookmarks, and every string
+    and every decoded non-image stream of every object (content streams, annotations, form fields …)."""
+    layers: dict[str, list[str]] = {"docinfo": [], "xmp": [], "bookmarks": [], "strings": [], "streams": []}
+    with pikepdf.open(path) as pdf:
+        layers["docinfo"] = [f"{k}={v}" for k, v in pdf.docinfo.items()]
+        with pdf.open_metadata() as xmp:
+            layers["xmp"] = [f"{k}={v}" for k, v in xmp.items()]
+        with pdf.open_outline() as outline:
+            stack = list(outline.root)
+            while stack:
+                item = stack.pop()
+                layers["bookmarks"].append(item.title)
+                stack.extend(item.children)
+        seen: set = set()
+
+        def walk(obj, depth=0):
+            if depth > 30:
+                return
+            if isinstance(obj, pikepdf.String):
+                layers["strings"].append(str(obj))
+            elif isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+                if obj.is_indirect:
+                    if obj.objgen in seen:
+                        return
+                    seen.add(obj.objgen)
+                if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") != pikepdf.Name.Image:
+                    try:
+                        layers["streams"].append(obj.read_bytes().decode("latin-1"))
+                    except pikepdf.PdfError:
+                        layers["streams"].append(obj.read_raw_bytes().decode("latin-1"))
+                for key in obj.keys():
+                    if key not in ("/Parent", "/P"):
+                        walk(obj[key], depth + 1)
+            elif isinstance(obj, pikepdf.Array):
+                for value in obj:
+                    walk(value, depth + 1)
+
+        walk(pdf.trailer)
+    assert layers["bookmarks"] and layers["docinfo"] and layers["streams"]
+    return {name: "\n".join(values) for name, values in layers.items()}
+
+
 def test_anonymous_witness_is_named_nowhere_in_the_bundle(exported):
-    """Every text layer and metadata field: pdfminer.six over bundle.pdf, the raw PDF bytes (docinfo, image
-    metadata), and every JSON/CSV file: none of the witness's real names, her contact, or internal notes."""
+    """Must show 2: every text layer and metadata field: pdfminer.six over bundle.pdf, its document info, XMP,
+    bookmarks and every string and stream of every object, the raw bytes, and every JSON/CSV file: none of
+    the witness's real names (all scripts, case forms), her contact, internal notes or camera metadata."""
     from pdfminer.high_level import extract_text
 
     _forum, _result, folder = exported
     texts = {"bundle.pdf (text)": extract_text(str(folder / "bundle.pdf")),
              "bundle.pdf (bytes)": (folder / "bundle.pdf").read_bytes().decode("latin-1")}
+    texts.update({f"bundle.pdf ({name})": text for name, text in _pdf_layers(folder / "bundle.pdf").items()})
     for name in ("index.csv", "chronology.json", "manifest.json", "manifest.sha256"):
         texts[name] = (folder / name).read_text("utf-8")
-    assert PSEUDONYM in texts["bundle.pdf (text)"]
+    assert PSEUDONYM in texts["bundle.pdf (text)"] and PSEUDONYM in texts["chronology.json"]
+    assert PSEUDONYM in texts["bundle.pdf (bookmarks)"]  # the description naming her, as replaced
     for where, text in texts.items():
         folded = text.casefold()
         for secret in [*SECRET_NAMES, SECRET_CONTACT, "INTERNAL-NOTE", "FictionalCam"]:
