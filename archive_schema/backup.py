@@ -46,7 +46,7 @@ from sqlalchemy import MetaData, Table, bindparam, create_engine, func, select, 
 from . import audit
 from .blobs import CHUNK, LocalBlobStore, S3BlobStore, open_blobs
 from .db import Database, alembic_config, connect, current_revision, head_revision, upgrade_schema
-from .keys import KEY_ID_BYTES, KeyProblem, key_id, load_keyring
+from .keys import KEY_ID_BYTES, KeyProblem, install_column_key, key_id, load_keyring
 from .models import EvidenceItem
 from .settings import Settings
 
@@ -386,6 +386,8 @@ def restore(settings: Settings, path: Path, *, actor: str = audit.SYSTEM,
         else:
             _load_rows(database, revision, _rows_from_jsonl(path / "database"))
         upgrade_schema(database)
+        # the restored database's column key (wrapped in its data_key table) is the one to read and write with
+        install_column_key(database.engine, load_keyring(settings))
         for name in manifest["files"]:
             if name.startswith("blobs/"):
                 _blob_write(store, name.rsplit("/", 1)[-1], path / name)

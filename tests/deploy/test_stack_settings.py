@@ -17,19 +17,9 @@ import boto3
 import pytest
 
 from tests.deploy.compose_file import filled_env, interpolate, load_compose
+from tests.storage.test_blobs import s3_endpoint  # noqa: F401 (the moto S3 server over HTTP, a fixture)
 
 REDIS_DB = 11  # other tests use 7; the ingest bench 12
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 def local_env(compose_env: dict, *, database: str, s3: str, bucket: str, home) -> dict[str, str]:
