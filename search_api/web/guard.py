@@ -7,16 +7,15 @@ page instead (see ``_error_page`` in the package).
 """
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask
 from sqlalchemy import ColumnElement
 from werkzeug.exceptions import NotFound
 
-from archive_schema import audit, policy
+from archive_schema import policy
 from archive_schema.models import EvidenceItem
 
 from .. import auth
 from ..api.common import find_item
-from ..api.context import pipeline_context
 
 requires = auth.requires
 check_csrf = auth.check_csrf
@@ -60,15 +59,6 @@ def item_or_404(session, item_id: str, action: str = policy.ITEM_READ) -> Eviden
     if not policy.can(actor(), action, item):
         raise NotVisible()
     return item
-
-
-def record_view(item: EvidenceItem) -> None:
-    """A view of a non-public item is an audit event (public ones are not: anyone with an account reads them)."""
-    if item.classification == "public":
-        return
-    with pipeline_context().db.sessions.begin() as writer:
-        audit.record(writer, "item.view", actor=actor().name, object_type="item", object_id=item.id,
-                     details={"page": request.args.get("page", "1"), "via": "web"})
 
 
 def init_app(app: Flask) -> None:

@@ -48,6 +48,14 @@ def date(value: dt.date | dt.datetime | str | None, style: str = "medium") -> st
     return format_date(value, style)
 
 
+def month(value: str) -> str:
+    """``2022-03`` as the language names a month of a year (``бер. 2022``, ``Mar 2022``)."""
+    try:
+        return format_date(dt.date.fromisoformat(value + "-01"), "LLL y")
+    except (TypeError, ValueError):
+        return value
+
+
 def moment(value: dt.datetime | str | None) -> str:
     """A point in time, in UTC (stored times are UTC; the archive spans countries)."""
     if value is None or value == "":
@@ -72,7 +80,7 @@ def filesize(size: int | None) -> str:
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale, timezone_selector=lambda: "UTC",
           default_translation_directories=str(TRANSLATIONS))
-    app.jinja_env.filters.update(number=number, date=date, moment=moment, filesize=filesize)
+    app.jinja_env.filters.update(number=number, date=date, month=month, moment=moment, filesize=filesize)
     from .labels import GLOBALS
 
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_language=current_language, **GLOBALS)

@@ -12,6 +12,7 @@ from archive_schema.models import Mention, Page
 from ..api import custody as custody_api
 from ..api import items as items_api
 from ..api import originals
+from ..api.common import present_items, record_view
 from ..api.context import get_session, pipeline_context
 from archive_schema import policy
 
@@ -35,15 +36,15 @@ def item(item_id: str):
     session = get_session()
     record = guard.item_or_404(session, item_id)
     number = _page_number(record.page_count)
-    detail = items_api.get_item(item_id)
+    (detail,) = present_items(session, [record])
     page = session.scalar(select(Page).where(Page.item_id == record.id, Page.number == number)) if number else None
     mentions = session.scalars(select(Mention).where(Mention.page_id == page.id).order_by(Mention.start)).all() \
         if page else []
     custody = custody_api.get_custody(item_id)["events"] if guard.can("custody", record) else None
     for event in custody or ():
         event["details_text"] = json.dumps(event["details"], ensure_ascii=False, sort_keys=True)
-    guard.record_view(record)
-    return render_template("items/view.html", active="items", item=detail, record=record, number=number,
+    record_view(record, f"page {number} (web)" if number else "metadata (web)")
+    return render_template("items/view.html", active="items", item=detail.model_dump(mode="json"), record=record, number=number,
                            page=page, text=render.highlighted(page.text, mentions) if page else "",
                            mentions=mentions, custody=custody, has_image=render.can_render(record))
 

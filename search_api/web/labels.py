@@ -58,6 +58,16 @@ ACTIONS = {"item.receive": _l("received"), "item.download": _l("original downloa
            "case.export": _l("bundle exported"),
            "inquiry.create": _l("inquiry received"), "inquiry.update": _l("inquiry answered")}
 
+#: what each case warning means, in the interface language (its details, from ingest.cases, stay in English)
+WARNINGS = {
+    "russia_jurisdiction": _l("A fact may fall outside the Court's jurisdiction over Russia (after 16 September 2022)."),
+    "time_limit": _l("The time limit for applying to the Court runs from the final domestic decision."),
+    "numbering": _l("The exhibit numbers do not follow the bundle's order: renumber them before filing."),
+    "undated_exhibit": _l("An exhibit has no date."),
+    "unreviewed_exhibit": _l("An exhibit has not been reviewed yet."),
+    "names_anonymous": _l("An exhibit names a person who must stay anonymous: redact it before export."),
+}
+
 
 def _lookup(table):
     return lambda value: str(table.get(value, value)) if value is not None else ""
@@ -69,5 +79,5 @@ GLOBALS = {"doc_type_label": _lookup(DOC_TYPES), "state_label": _lookup(STATES),
            "forum_label": _lookup(FORUMS), "person_status_label": _lookup(PERSON_STATUSES),
            "contact_label": _lookup(CONTACTS), "inquiry_status_label": _lookup(INQUIRY_STATUSES),
            "inquiry_status_help": _lookup(INQUIRY_HELP), "mention_label": _lookup(MENTION_LABELS),
-           "action_label": _lookup(ACTIONS), "DOC_TYPES": DOC_TYPES, "STATES": STATES,
+           "action_label": _lookup(ACTIONS), "warning_label": _lookup(WARNINGS), "DOC_TYPES": DOC_TYPES, "STATES": STATES,
            "CLASSIFICATIONS": CLASSIFICATIONS, "ROLES": ROLES}

@@ -77,23 +77,26 @@ def sign_in_as_admin(page, site, lang):
 def test_browser_language_is_the_default_and_dates_follow_it(browser, site):
     from urllib.parse import urlsplit
 
-    for locale, lang, date in (("uk-UA", "uk", "20 бер. 2022 р."), ("en-US", "en", "Mar 20, 2022"),
-                               ("ru-RU", "ru", "20 мар. 2022 г."), ("de-DE", "en", "Mar 20, 2022")):
+    from .conftest import PASSWORD
+
+    for locale, lang, date in (("uk-UA", "uk", "20 бер. 2022 р."), ("ru-RU", "ru", "20 мар. 2022 г."),
+                               ("de-DE", "en", None)):
         context = browser.new_context(locale=locale)
         requests = []
         context.on("request", lambda r: requests.append(r.url))
         page = context.new_page()
         try:
             page.goto(site.url + "/")
-            expect(page.locator("html")).to_have_attribute("lang", lang)
-            sign_in_form = page.locator("form[action='/sign-in']")
-            page.goto(site.url + "/sign-in")
-            sign_in_form.locator("input[name=username]").fill("investigator")
-            sign_in_form.locator("input[name=password]").fill(__import__("tests.web.conftest", fromlist=["x"]).PASSWORD)
-            sign_in_form.locator("button").click()
-            page.wait_for_url(lambda url: "/sign-in" not in url)
-            page.goto(f"{site.url}/items/{site.items['testimony']}")
-            expect(page.locator("dl.meta")).to_contain_text(date)
+            expect(page.locator("html")).to_have_attribute("lang", lang)  # German is not offered: English
+            if date:
+                page.goto(site.url + "/sign-in")
+                form = page.locator("form[action='/sign-in']")
+                form.locator("input[name=username]").fill("investigator")
+                form.locator("input[name=password]").fill(PASSWORD)
+                form.locator("button").click()
+                page.wait_for_url(lambda url: "/sign-in" not in url)
+                page.goto(f"{site.url}/items/{site.items['testimony']}")
+                expect(page.locator("dl.meta")).to_contain_text(date)
         finally:
             context.close()
         assert all(urlsplit(u).hostname == "127.0.0.1" for u in requests)

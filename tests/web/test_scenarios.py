@@ -20,6 +20,7 @@ def test_investigator_finds_latin_name_on_cyrillic_page(page, site):
     hit.get_by_role("link", name="page 3").click()
     expect(page).to_have_url(re.compile(rf"/items/{site.items['testimony']}\?page=3"))
     expect(page.locator("#text-h")).to_have_attribute("data-page", "3")
+    expect(page.locator("dl.meta")).to_contain_text("Mar 20, 2022")  # the document's date, as English writes it
     expect(page.locator(".page-text .text")).to_contain_text("Коваленка")
     image = page.locator(".page-image img")
     expect(image).to_be_visible()
