@@ -128,7 +128,10 @@ def read_rows(path: Path) -> tuple[Iterator[tuple[int, dict[str, str]]], str]:
 
 def _decode(data: bytes) -> tuple[str, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise RegistryFileError("the file starts like UTF-16 text but is not; save it as UTF-8 CSV") from None
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -238,7 +241,7 @@ def check_row(number: int, cells: dict[str, str], default_source: str) -> tuple[
         errors.append(RowError(number, "name", "empty"))
     elif name.startswith(FORMULA_START):
         errors.append(RowError(number, "name", "looks like a spreadsheet formula, not a name"))
-    elif not person_key(name):
+    elif not any(ch.isalpha() for ch in name) or not person_key(name):
         errors.append(RowError(number, "name", "has no letters"))
     status = STATUS_ALIASES.get(clean["status"].lower(), clean["status"].lower().replace(" ", "_"))
     if status not in {s.value for s in PersonStatus}:

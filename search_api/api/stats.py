@@ -4,14 +4,20 @@ Three one-way tables, each over the registry persons for whom that value is know
 
 Small cells: a count from 1 to 4 is shown as ``"<5"`` (a count of 0 is not shown at all). Differencing: the
 three tables count the same people, so a table shown in full would give their total, and that total minus the
-visible cells of another table would give back a suppressed cell. So as soon as any cell anywhere is under 5,
-every table also withholds its smallest cell of 5 or more, shown as ``"suppressed"``: then no table's sum is
-known and no suppressed cell can be recovered exactly by subtracting. When no cell is under 5 every count is
-exact. (Residual risk, stated: bounds can still be derived, e.g. a withheld cell is at most the smallest
-visible one; with very few persons the tables say little anyway.)
+visible cells of another table would give back a suppressed cell. So as soon as any cell anywhere is under 5:
+
+- every table also withholds one cell of 5 or more, shown as ``"suppressed"``, chosen by a hash of its label
+  (not by its count, so its place in the order says nothing about its size), and
+- a table with cells under 5 and none of 5 or more is not published at all (its sum would be at most 4 per
+  cell, which bounds everything).
+
+Then in every published table a small cell can be traded against the withheld cell (and the unknown total) so
+no small cell has one value consistent with what is shown; ``tests/inquiries/test_stats.py`` checks this by
+brute force over generated tables. When no cell is under 5, every count is exact.
 """
 from __future__ import annotations
 
+import hashlib
 from typing import Union
 
 from flask import Blueprint
@@ -32,9 +38,10 @@ SMALL = "<5"
 WITHHELD = "suppressed"
 
 Count = Union[int, str]
-NOTE = (f'Counts of 1 to 4 are shown as "{SMALL}". When any count is, each table also withholds its smallest '
-        f'count of 5 or more ("{WITHHELD}"), and no totals are given, so small counts cannot be worked out by '
-        "subtraction. Persons whose category, region or month is unknown are not counted in that table.")
+NOTE = (f'Counts of 1 to 4 are shown as "{SMALL}". When any count is, each table also withholds one count of 5 '
+        f'or more ("{WITHHELD}") and a table with only small counts is left out; no totals are given. So small '
+        "counts cannot be worked out by subtraction. Persons whose category, region or month is unknown are not "
+        "counted in that table.")
 
 
 class Cell(BaseModel):
@@ -52,15 +59,20 @@ class StatsOut(BaseModel):
 
 
 def suppress(tables: dict[str, dict[str, int]]) -> dict[str, list[tuple[str, Count]]]:
-    """Small cells as "<5"; if there is any, each table's smallest cell of 5 or more is withheld too."""
+    """Small cells as "<5"; if there is any, each table withholds one cell of 5 or more too (see above)."""
     any_small = any(0 < n < THRESHOLD for table in tables.values() for n in table.values())
     out = {}
     for name, table in tables.items():
         cells = {value: n for value, n in table.items() if n > 0}
         withheld = None
         if any_small:
-            large = sorted((n, value) for value, n in cells.items() if n >= THRESHOLD)
-            withheld = large[0][1] if large else None
+            large = sorted(value for value, n in cells.items() if n >= THRESHOLD)
+            if not large:
+                if any(n < THRESHOLD for n in cells.values()):
+                    out[name] = []  # only small cells: not published
+                    continue
+            else:
+                withheld = min(large, key=lambda v: hashlib.sha256(v.encode()).hexdigest())
         out[name] = [(value, SMALL if n < THRESHOLD else WITHHELD if value == withheld else n)
                      for value, n in sorted(cells.items())]
     return out
