@@ -20,6 +20,8 @@ UK = ["Свідок Ткачук Любов Андріївна бачила за
 RU = ["Свидетель Рябова Нина Петровна видела Белоусова в колонии.",
       "Конвой перевёз задержанных в изолятор двадцатого августа."]
 EN = ["Harriet Quill saw armed men take Bogdan Verity from the office."]
+MIXED_TYPED = "Typed cover page of the registry with a text layer."
+MIXED_SCANNED = "Scanned annex: receipt signed by Zorin for the parcel."
 
 
 def strip(text: str) -> Image.Image:
@@ -27,18 +29,33 @@ def strip(text: str) -> Image.Image:
 
 
 def scans(folder: Path) -> dict[str, Path]:
-    """uk: image-only PDF (2 pages); ru: TIFF (2 frames); en: a noisy, skewed JPEG."""
+    """uk: image-only PDF (2 pages); ru: TIFF (2 frames); en: a noisy, skewed JPEG; mixed: a text PDF with one
+    scanned page."""
     folder.mkdir(parents=True, exist_ok=True)
     files = {
         "uk": ("court-uk.pdf", sc.encode([strip(t) for t in UK], "pdf")),
         "ru": ("protocol-ru.tif", sc.encode([strip(t) for t in RU], "tiff")),
         "en": ("statement-en.jpg", sc.encode([sc.degrade(strip(EN[0]), random.Random(3), noise=0.005)], "jpeg")),
+        "mixed": ("registry-with-annex.pdf", mixed_pdf()),
     }
     paths = {}
     for lang, (name, data) in files.items():
         paths[lang] = folder / name
         paths[lang].write_bytes(data)
     return paths
+
+
+def mixed_pdf() -> bytes:
+    """Page 1 typed (a text layer), page 2 a scan pasted in (no text layer on that page)."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_font("helvetica", size=12)
+    pdf.add_page()
+    pdf.multi_cell(0, 8, MIXED_TYPED)
+    pdf.add_page()
+    pdf.image(strip(MIXED_SCANNED), x=0, y=20, w=210)
+    return bytes(pdf.output())
 
 
 def photo(seed: int = 1, size: tuple[int, int] = (400, 300)) -> Image.Image:

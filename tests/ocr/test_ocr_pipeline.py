@@ -13,6 +13,8 @@ from archive_schema.vocab import ItemState
 from ingest import ocr
 from ingest.pipeline import reprocess, process
 
+from .conftest import MIXED_TYPED
+
 
 def item_for(ctx, path):
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -44,6 +46,16 @@ def test_ocr_pages_of_each_language_are_found_by_search_on_their_page(scanned, l
     assert (item.id, page) in hits(ctx, word)
 
 
+def test_only_the_pages_without_a_text_layer_are_ocr_read(scanned):
+    ctx, paths = scanned
+    item = item_for(ctx, paths["mixed"])
+    (_, typed, typed_confidence), (_, scanned_text, confidence) = pages_of(ctx, item.id)
+    assert typed.split() == MIXED_TYPED.split() and typed_confidence is None  # the text layer, as it was
+    assert "Zorin" in scanned_text and confidence > 0.5
+    assert item.properties["ocr"]["pages"] == 1
+    assert (item.id, 2) in hits(ctx, "Zorin") and (item.id, 1) not in hits(ctx, "Zorin")
+
+
 def test_each_ocr_page_stores_its_confidence(scanned):
     ctx, paths = scanned
     for lang, expected in (("uk", 2), ("ru", 2), ("en", 1)):
@@ -70,7 +82,8 @@ def test_the_text_layer_is_a_derived_item_linked_to_the_unchanged_original(scann
         with ctx.blobs.open(layer_sha) as fh:
             body = ocr.read_layer(fh.read())
         assert body["source_sha256"] == item.sha256
-        assert [p["text"] for p in body["pages"]] == [text for _, text, _ in pages_of(ctx, item.id)]
+        stored = {number: text for number, text, confidence in pages_of(ctx, item.id) if confidence is not None}
+        assert {p["number"]: p["text"] for p in body["pages"]} == stored
         assert all(p["words"] for p in body["pages"])  # every word with its box and confidence
 
 
@@ -86,7 +99,7 @@ def test_reprocessing_reuses_the_text_layer_and_does_not_run_tesseract_again(sca
     monkeypatch.setattr(ocr, "recognise", spy)
     ids = [item_for(ctx, path).id for path in paths.values()]
     before = {item_id: pages_of(ctx, item_id) for item_id in ids}
-    assert reprocess(ctx, "extract", lambda item_id: process(ctx, item_id), item_ids=ids) == 3
+    assert reprocess(ctx, "extract", lambda item_id: process(ctx, item_id), item_ids=ids) == len(paths)
     assert calls == []
     assert {item_id: pages_of(ctx, item_id) for item_id in ids} == before
     assert all(item_for(ctx, path).state == ItemState.processed.value for path in paths.values())
@@ -95,7 +108,7 @@ def test_reprocessing_reuses_the_text_layer_and_does_not_run_tesseract_again(sca
     # a new OCR version is a new engine: the layer no longer matches and Tesseract reads the page again
     monkeypatch.setitem(ocr_stages(), "ocr", "test-2")
     reprocess(ctx, "extract", lambda item_id: process(ctx, item_id), item_ids=[ids[2]])
-    assert len(calls) == 1
+    assert len(calls) == 1  # the JPEG's one page
     with ctx.db.reader() as session:
         links = session.scalars(select(ItemLink).where(ItemLink.parent_id == ids[2], ItemLink.relation == "ocr"))
         assert len(list(links)) == 2  # the old layer stays: derived items are never changed or dropped
