@@ -11,8 +11,9 @@ again when the view is called, so a page calling an API view (``web.apicall``) c
 (items, cases) are checked in the views through ``archive_schema.policy``; an object the actor may not see
 answers 404, the same as one that does not exist.
 
-Sessions: Flask's signed cookie, ``HttpOnly``, ``SameSite=Lax``, ``Secure`` unless the app runs in debug mode,
-8 hours. The user is re-read on every request, so disabling a user ends their sessions and tokens at once.
+Sessions: Flask's signed cookie, ``HttpOnly``, ``SameSite=Lax``, ``Secure`` unless the app runs in debug mode
+(or ``SVIDOK_COOKIE_SECURE=0`` / config ``SVIDOK_COOKIE_SECURE=False``: plain http on one machine, as ``make
+demo`` does), 8 hours. The user is re-read on every request, so disabling a user ends their sessions and tokens at once.
 ``SECRET_KEY`` comes from ``SVIDOK_SECRET_KEY`` or, when unset, from ``$SVIDOK_HOME/secret_key`` (made on first
 use, mode 0600).
 
@@ -294,8 +295,9 @@ def init_app(app: Flask) -> None:
         app.config["SECRET_KEY"] = _secret_key(app.config["SVIDOK"].home)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8))
-    app.config.setdefault("SVIDOK_COOKIE_SECURE", None)
-    secure = app.config["SVIDOK_COOKIE_SECURE"]
+    secure = app.config.get("SVIDOK_COOKIE_SECURE")
+    if secure is None and os.environ.get("SVIDOK_COOKIE_SECURE", "").strip() in ("0", "false", "no"):
+        secure = False  # plain http on a trusted machine (``make demo``); never behind a public address
     app.config["SESSION_COOKIE_SECURE"] = (not app.debug) if secure is None else bool(secure)
     app.config["SESSION_COOKIE_NAME"] = "svidok_session"
     app.before_request(_before_request)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import secrets
 import sys
 from typing import Any, Callable
 
@@ -168,6 +169,13 @@ def user() -> None:
     """Users, roles and API tokens."""
 
 
+def generated_password() -> str:
+    """125 bits: 25 characters from 32, in groups of five, easy to type and read out."""
+    alphabet = "abcdefghijkmnpqrstuvwxyz23456789"  # 32 symbols: no 0/o, 1/l
+    chars = "".join(secrets.choice(alphabet) for _ in range(25))
+    return "-".join(chars[i:i + 5] for i in range(0, 25, 5))
+
+
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
@@ -189,10 +197,12 @@ def _account_errors(fn: Callable) -> Callable:
 @click.option("--role", type=ROLES, required=True)
 @click.option("--name", "display_name", default="", help="The name shown in the interface.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@click.option("--generate-password", is_flag=True,
+              help="Make a random password (five groups of five letters and digits) and print it, once.")
 @_account_errors
-def user_add(username: str, role: str, display_name: str, password_stdin: bool) -> None:
+def user_add(username: str, role: str, display_name: str, password_stdin: bool, generate_password: bool) -> None:
     """Add a user with a role (admin, lawyer, investigator, archivist, viewer); asks for the password."""
-    password = _read_password(password_stdin)
+    password = generated_password() if generate_password else _read_password(password_stdin)
     accounts.check_password_strength(password)
     database = _database()
     try:
@@ -204,6 +214,8 @@ def user_add(username: str, role: str, display_name: str, password_stdin: bool) 
     finally:
         database.dispose()
     click.echo(f"user {name} added as {role}")
+    if generate_password:
+        click.echo(f"password for {name} (shown this once, store it now): {password}")
 
 
 @user.command("role")
