@@ -143,3 +143,24 @@ def test_broken_and_hostile_images_fail_with_a_reason_and_the_batch_goes_on(phot
     for name in ("truncated.jpg", "bomb.png"):  # the originals are kept, byte for byte
         with ctx.blobs.open(hashlib.sha256(files[name]).hexdigest()) as fh:
             assert fh.read() == files[name]
+
+
+def test_near_duplicates_and_gps_on_each_database(settings, tmp_path):
+    """The hash lookup reads the JSON record in SQL: the same answer on SQLite and PostgreSQL."""
+    from ingest.bulk import ingest_paths
+    from ingest.pipeline import Context
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(encoded(photo(5), "JPEG", exif=exif_with_gps()))
+    (folder / "b.png").write_bytes(encoded(photo(5).resize((200, 150)), "PNG"))
+    (folder / "c.png").write_bytes(encoded(photo(6), "PNG"))
+    ctx = Context.open(settings.with_(stages=("extract", "ocr")))
+    try:
+        ingest_paths(ctx, [folder])
+        with ctx.db.reader() as session:
+            ids = {item.filename: item.id for item in session.scalars(select(EvidenceItem))}
+            assert [f["filename"] for f in similar(session, ids["a.jpg"])] == ["b.png"]
+            assert session.get(EvidenceItem, ids["a.jpg"]).properties["gps"]["longitude"] == pytest.approx(37.55)
+    finally:
+        ctx.close()
