@@ -22,7 +22,7 @@ The PostgreSQL dump is done in Python rather than by ``pg_dump``: the client mus
 Restore refuses a database that holds rows, a blob store that holds blobs, and a home with a search index or a
 SQLite database in it; it verifies every hash before writing anything, loads the rows into a database upgraded
 to the backup's schema revision, upgrades it to the current one, copies the blobs, and leaves the search index
-to be rebuilt from SQL (``restore`` does that through ``rebuild_index``).
+to be rebuilt from SQL, which ``restore`` does last.
 """
 from __future__ import annotations
 
@@ -48,6 +48,8 @@ from .blobs import CHUNK, LocalBlobStore, S3BlobStore, open_blobs
 from .db import Database, alembic_config, connect, current_revision, head_revision, upgrade_schema
 from .keys import KEY_ID_BYTES, KeyProblem, install_column_key, key_id, load_keyring
 from .models import EvidenceItem
+from .search.backend import open_search
+from .search.sync import reindex
 from .settings import Settings
 
 FORMAT = "svidok-backup"
@@ -355,12 +357,8 @@ def verify(path: Path) -> dict:
 
 # --- restore ----------------------------------------------------------------------------------------------------
 
-def restore(settings: Settings, path: Path, *, actor: str = audit.SYSTEM,
-            rebuild_index: Callable[[Database], int] | None = None) -> Report:
-    """Restore the backup at ``path`` into the empty archive ``settings`` describe.
-
-    ``rebuild_index(db)`` rebuilds the search index from the restored SQL and returns the pages written.
-    """
+def restore(settings: Settings, path: Path, *, actor: str = audit.SYSTEM) -> Report:
+    """Restore the backup at ``path`` into the empty archive ``settings`` describe, and rebuild its search index."""
     path = Path(path).resolve()
     manifest = verify(path)
     revision = manifest["schema_revision"]
@@ -395,8 +393,11 @@ def restore(settings: Settings, path: Path, *, actor: str = audit.SYSTEM,
         with database.sessions.begin() as session:
             audit.record(session, "backup.restore", actor=actor, object_type="archive",
                          details={"path": str(path), "created_at": manifest["created_at"]})
-        if rebuild_index is not None:
-            report.indexed_pages = rebuild_index(database)
+        backend = open_search(settings.search_url, settings.home)
+        try:
+            report.indexed_pages = reindex(database, backend)
+        finally:
+            backend.close()
     finally:
         database.dispose()
     return report

@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from archive_schema.backup import BackupError, backup as make_backup, restore as restore_backup
+from archive_schema.search import SearchError
 from archive_schema.settings import Settings
 
 
@@ -43,21 +44,13 @@ def restore(path: Path) -> None:
     Every file is checked against the manifest's SHA-256 before anything is written; then the rows, the
     blobs, and a search index rebuilt from them.
     """
-    from archive_schema.search.backend import open_search
-    from archive_schema.search.sync import reindex
-
     settings = _settings()
-
-    def rebuild(db) -> int:
-        backend = open_search(settings.search_url, settings.home)
-        try:
-            return reindex(db, backend)
-        finally:
-            backend.close()
-
     try:
-        report = restore_backup(settings, path, actor="cli", rebuild_index=rebuild)
+        report = restore_backup(settings, path, actor="cli")
     except BackupError as exc:
         raise click.ClickException(f"restore refused: {exc}") from None
+    except SearchError as exc:  # the rows and blobs are in; only the derived index is missing
+        raise click.ClickException(f"restored, but the search index could not be rebuilt ({exc}); "
+                                   "run `svidok reindex` when the search server is back") from None
     click.echo(f"restored from {report.path}: {sum(report.tables.values())} rows, {report.blobs} blobs; "
                f"search index rebuilt: {report.indexed_pages} pages")

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 
+from tests.deploy.conftest import empty_postgres
 from tests.deploy.compose_file import filled_env, interpolate, load_compose
 from tests.storage.test_blobs import s3_endpoint  # noqa: F401 (the moto S3 server over HTTP, a fixture)
 
@@ -93,6 +94,35 @@ def test_compose_settings_work_on_postgres_redis_and_s3(tmp_path, postgres_url, 
     assert len(keys) == 4 and all(k.startswith("originals/") for k in keys)
     for key in keys:
         assert "Коваленк".encode() not in s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def test_backup_and_restore_between_s3_buckets_keep_the_stored_bytes(tmp_path, postgres_url, s3_endpoint, corpus,
+                                                                       monkeypatch):
+    from archive_schema.backup import backup, restore
+    from archive_schema.settings import Settings
+
+    compose = interpolate(load_compose(), filled_env())["services"]["app"]["environment"]
+    buckets = [f"svidok-{secrets.token_hex(4)}" for _ in range(2)]
+    source = local_env(compose, database=postgres_url, s3=s3_endpoint, bucket=buckets[0], home=tmp_path / "a")
+    for name in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
+        monkeypatch.setenv(name, source[name])  # boto3 reads them from the environment, in this process too
+    s3 = boto3.client("s3")
+    for bucket in buckets:
+        s3.create_bucket(Bucket=bucket)
+    assert run(source, "ingest", str(corpus)).returncode == 0
+    made = backup(Settings.from_env(source), tmp_path / "backup")
+    assert made.blobs == 4 and made.key_ids
+    with empty_postgres() as other:
+        target = local_env(compose, database=other, s3=s3_endpoint, bucket=buckets[1], home=tmp_path / "b")
+        target["SVIDOK_MASTER_KEY_FILE"] = str(tmp_path / "a" / "keys" / "master.key")
+        restored = restore(Settings.from_env(target), tmp_path / "backup")
+        assert restored.blobs == 4 and restored.indexed_pages == 6
+        stored = [{o["Key"]: s3.get_object(Bucket=b, Key=o["Key"])["Body"].read()
+                   for o in s3.list_objects_v2(Bucket=b)["Contents"]} for b in buckets]
+        assert stored[0] == stored[1]  # the same encrypted bytes under the same names
+        before, after = (json.loads(run(env, "search", "Marchuk", "--json").stdout) for env in (source, target))
+        assert before["total_items"] >= 1
+        assert {**after, "took_ms": 0} == {**before, "took_ms": 0}
 
 
 def test_search_url_credentials_reach_elasticsearch_as_basic_auth_and_stay_out_of_messages(tmp_path):
