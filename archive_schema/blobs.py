@@ -218,6 +218,14 @@ class _Prefixed(io.RawIOBase):
             super().close()
 
 
+def _decrypting(raw: BinaryIO, header: bytes, keyring: Keyring | None, sha256: str) -> DecryptingReader:
+    try:
+        return DecryptingReader(raw, header, keyring, sha256)
+    except BaseException:
+        raw.close()  # the key did not open: do not leak the file or connection
+        raise
+
+
 def _is_encrypted(header: bytes) -> bool:
     return len(header) == HEADER_SIZE and header.startswith(MAGIC)
 
@@ -312,11 +320,7 @@ class LocalBlobStore:
             raise BlobNotFound(sha256) from None
         header = _read_exactly(fh, HEADER_SIZE)
         if _is_encrypted(header):
-            try:
-                return DecryptingReader(fh, header, self.keyring, sha256)
-            except BaseException:
-                fh.close()
-                raise
+            return _decrypting(fh, header, self.keyring, sha256)
         fh.seek(0)
         return fh
 
@@ -433,11 +437,7 @@ class S3BlobStore:
         body = self._get(sha256)
         header = _read_exactly(body, HEADER_SIZE)
         if _is_encrypted(header):
-            try:
-                return DecryptingReader(body, header, self.keyring, sha256)
-            except BaseException:
-                body.close()
-                raise
+            return _decrypting(body, header, self.keyring, sha256)
         return io.BufferedReader(_Prefixed(header, body), CHUNK)
 
     def key_id_of(self, sha256: str) -> str | None:

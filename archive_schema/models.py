@@ -350,7 +350,7 @@ class CasePerson(Base):
     role: Mapped[str] = mapped_column(String(20))  # applicant, victim, witness, relative, representative
     anonymous: Mapped[bool] = mapped_column(default=False)
     pseudonym: Mapped[str] = mapped_column(String(100), default="")
-    contact: Mapped[str] = mapped_column(Text, default="")
+    contact: Mapped[str] = mapped_column(EncryptedText, default="")  # encrypted at rest
     case: Mapped[Case] = relationship(back_populates="persons")
     __table_args__ = (Index("ix_case_person_case", "case_id"),)
 

@@ -92,6 +92,15 @@ def _find(session, inquiry_id: str):
     return found
 
 
+def _unlock(session, passphrase: str):
+    from archive_schema import inquiries
+
+    try:
+        return inquiries.unlock(session, passphrase)
+    except inquiries.InquiryKeyError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @inquiry.command("show")
 @click.argument("inquiry_id")
 @passphrase_stdin
@@ -108,8 +117,8 @@ def show(inquiry_id: str, passphrase_stdin: bool) -> None:
     try:
         with database.sessions.begin() as session:
             found = _find(session, inquiry_id)
+            keys = _unlock(session, passphrase)
             try:
-                keys = inquiries.unlock(session, passphrase)
                 contents = inquiries.open_contents(found, keys)
             except inquiries.InquiryKeyError as exc:
                 raise click.ClickException(str(exc)) from None
@@ -153,10 +162,7 @@ def reply(inquiry_id: str, status: str | None, message: str, passphrase_stdin: b
     try:
         with database.sessions.begin() as session:
             found = _find(session, inquiry_id)
-            try:
-                inquiries.unlock(session, passphrase)
-            except inquiries.InquiryKeyError as exc:
-                raise click.ClickException(str(exc)) from None
+            _unlock(session, passphrase)
             posted = inquiries.post_update(session, found, author="staff", text=message.strip(), status=status,
                                            actor=current_name())
             click.echo(f"inquiry {found.id}: update #{posted.seq}, status {found.status}")
