@@ -49,6 +49,17 @@ def test_archivist_uploads_files_and_sees_them_processed(page, site, tmp_path):
     expect(rows.filter(has_text="letter.txt")).to_contain_text("ready")
     expect(rows.filter(has_text="broken.pdf")).to_contain_text("failed")
     shoot(page, "upload-done-en")
+
+    folder = tmp_path / "batch-2024"
+    (folder / "sub").mkdir(parents=True)
+    files.text(folder, "Лист перший про табір у Таганрозі.", name="one.txt")
+    files.text(folder / "sub", "Лист другий про СІЗО-2.", name="two.txt")
+    page.get_by_label("or a whole folder").set_input_files(folder)
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(rows).to_have_count(5)
+    expect(rows.filter(has_text="batch-2024/sub/two.txt")).to_contain_text("ready")
+    expect(rows.filter(has_text="batch-2024/one.txt")).to_contain_text("ready")
+
     page.get_by_role("link", name="Overview", exact=True).click()
     expect(page.locator("section").filter(has_text="Recent uploads")).to_contain_text("bondar-statement.pdf")
     expect(page.locator("section").filter(has_text="Failures")).to_contain_text("broken.pdf")
@@ -56,7 +67,7 @@ def test_archivist_uploads_files_and_sees_them_processed(page, site, tmp_path):
     page.get_by_role("link", name="Documents", exact=True).click()
     page.get_by_label("Collection").fill("Browser test batch")
     page.get_by_role("button", name="Filter").click()
-    expect(page.locator("table.list tbody tr")).to_have_count(3)
+    expect(page.locator("table.list tbody tr")).to_have_count(5)
     page.get_by_role("link", name="bondar-statement.pdf").click()
     expect(page.locator(".page-text .text")).to_contain_text("Petro Bondar")
 
