@@ -13,6 +13,17 @@
    equal their text is: share of pages identical after whitespace normalisation, and a difflib character
    similarity on a sample of pages.
 
+With ``--workers N [N …]`` it measures scale-out instead: ingest through the Redis broker
+(``svidok ingest --queue``) processed by N separate ``svidok worker --concurrency 1`` processes (one process per
+worker, as ``docker compose up --scale worker=N`` runs them), on PostgreSQL (a fresh database per run) or
+``--db sqlite``. The workers are started and warmed up first (a few small files, so module imports and NLP models
+are loaded), then the clock runs from the start of what ``svidok ingest --queue`` does (``ingest_paths`` with the Celery
+sender, in the bench's own process, so the CLI's start-up is not timed) until every item is in a final
+state and every index write is done. Each N is run ``--repeat`` times, interleaved (1, 2, 1, 2 …), so a change in
+the machine's load hits both alike; the load average is printed with each run.
+
+    PYTHONPATH=. nice -n 10 .venv/bin/python bench/ingest.py --workers 1 2 [--pages 300] [--repeat 2]
+
 Every measurement runs in its own child process, so the peak RSS reported is that stage's own (os.wait4).
 Times are wall-clock; the end-to-end figure includes the CLI's start-up. Nothing is written into the repository,
 and nothing is asserted: this prints figures.
@@ -24,6 +35,7 @@ import difflib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -203,6 +215,153 @@ def _mib(n: int) -> str:
     return f"{n / 2**20:,.0f}"
 
 
+# --- scale-out: N worker processes on the Redis broker ----------------------------------------------------------
+
+REDIS_DB = 12  # the tests use 7 and 11
+PG_ADMIN = os.environ.get("SVIDOK_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+FINAL_STATES = ("processed", "failed", "needs_ocr")
+
+
+def _progress(database_url: str) -> tuple[int, int, int, int]:
+    """(items, items in a final state, pages, index writes pending) in the run's database."""
+    from sqlalchemy import create_engine, func, select
+
+    from archive_schema.models import EvidenceItem, Outbox, Page
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            items = conn.scalar(select(func.count()).select_from(EvidenceItem))
+            final = conn.scalar(select(func.count()).select_from(EvidenceItem)
+                                .where(EvidenceItem.state.in_(FINAL_STATES)))
+            pages = conn.scalar(select(func.count()).select_from(Page))
+            pending = conn.scalar(select(func.count()).select_from(Outbox).where(Outbox.delivered_at.is_(None)))
+    finally:
+        engine.dispose()
+    return items, final, pages, pending
+
+
+def _wait_done(database_url: str, expected_items: int, workers: list[subprocess.Popen], timeout: float) -> tuple:
+    deadline = time.monotonic() + timeout
+    while True:
+        items, final, pages, pending = _progress(database_url)
+        if items >= expected_items and final == items and pending == 0:
+            return items, pages
+        for w in workers:
+            if w.poll() is not None:
+                raise SystemExit(f"a worker exited (status {w.returncode}):\n{w.stderr.read()[-3000:]}")
+        if time.monotonic() > deadline:
+            raise SystemExit(f"not done after {timeout:.0f} s: {final}/{items} items final, {pending} index writes")
+        time.sleep(0.25)
+
+
+def _fresh_database(kind: str, home: Path):
+    """(database URL, function dropping it afterwards)."""
+    if kind == "sqlite":
+        return f"sqlite:///{home / 'svidok.db'}", lambda: None
+    import secrets
+
+    from sqlalchemy import create_engine, text
+
+    name = f"svidok_bench_{secrets.token_hex(4)}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", drop
+
+
+def run_workers(n: int, corpus: Path, warmup: Path, work: Path, args: argparse.Namespace) -> dict:
+    import redis
+
+    home = work / f"home-w{n}-{time.monotonic_ns()}"
+    database_url, drop = _fresh_database(args.db, home)
+    broker = f"redis://127.0.0.1:6379/{REDIS_DB}"
+    redis.Redis.from_url(broker).flushdb()
+    env = {**_env(home), "SVIDOK_DATABASE_URL": database_url, "SVIDOK_BROKER_URL": broker,
+           "SVIDOK_STAGES": args.stages}
+    cli = [sys.executable, "-m", "search_api.cli"]
+    workers: list[subprocess.Popen] = []
+    try:
+        subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True, cwd=REPO)
+        for _ in range(n):
+            workers.append(subprocess.Popen([*cli, "worker", "--concurrency", "1", "--loglevel", "WARNING"], env=env,
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=REPO))
+        warm = subprocess.run([*cli, "ingest", str(warmup), "--queue", "--json"], env=env, capture_output=True,
+                              text=True, cwd=REPO)
+        warm_items = json.loads(warm.stdout.splitlines()[-1])["queued"]
+        _, warm_pages = _wait_done(database_url, warm_items, workers, args.timeout)
+        # what `svidok ingest --queue` does, in this process (already started: the CLI's start-up is not timed)
+        from archive_schema.settings import Settings
+        from ingest import tasks
+        from ingest.bulk import ingest_paths
+        from ingest.pipeline import Context
+
+        settings = Settings.from_env(env)
+        ctx = Context.open(settings)
+        tasks.configure(settings)
+        load_before = os.getloadavg()
+        start = time.perf_counter()
+        try:
+            summary = ingest_paths(ctx, [corpus], queue=tasks.send)
+        finally:
+            ctx.close()
+        queue_seconds = time.perf_counter() - start
+        items, pages = _wait_done(database_url, warm_items + summary.queued, workers, args.timeout)
+        seconds = time.perf_counter() - start
+        load_after = os.getloadavg()
+    finally:
+        for w in workers:
+            w.send_signal(signal.SIGTERM)
+        for w in workers:
+            try:
+                w.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                w.kill()
+        drop()
+    return {"workers": n, "items": items - warm_items, "pages": pages - warm_pages, "seconds": seconds,
+            "queue_seconds": queue_seconds, "load": (load_before[0], load_after[0])}
+
+
+def bench_workers(args: argparse.Namespace, work: Path) -> int:
+    from ingest.demo_corpus import generate_pages_corpus
+
+    corpus = args.corpus.resolve() if args.corpus else work / "corpus"
+    if not args.corpus:
+        generate_pages_corpus(corpus, pages=args.pages, seed=args.seed)
+    warmup = work / "warmup"
+    warmup.mkdir()
+    for i in range(4 * max(args.workers)):  # enough for every worker to take one and load its models
+        (warmup / f"warm-{i}.txt").write_text(f"Лист {i}: Коваленко Іван, СІЗО-2, 14.03.2022.\fPage {i}.", "utf-8")
+    files = _files(corpus)
+    print(f"corpus: {len(files)} files, {args.pages if not args.corpus else '?'} pages; stages {args.stages}; "
+          f"{args.db} + Redis broker + local blobs + embedded index; {os.cpu_count()} CPUs; "
+          f"load average at start {os.getloadavg()[0]:.2f} (other work on this machine shares the cores)", flush=True)
+    runs = []
+    for _ in range(args.repeat):
+        for n in args.workers:
+            r = run_workers(n, corpus, warmup, work, args)
+            runs.append(r)
+            print(f"  {n} worker(s): {r['items']} items, {r['pages']} pages in {r['seconds']:.1f} s = "
+                  f"{r['pages'] / r['seconds']:.1f} pages/s (storing + queueing alone {r['queue_seconds']:.1f} s); "
+                  f"load average {r['load'][0]:.2f} -> {r['load'][1]:.2f}", flush=True)
+    print(f"\n{'workers':>7} {'runs':>4} {'pages':>6} {'pages/s (each run)':>28} {'mean pages/s':>12}")
+    base = None
+    for n in args.workers:
+        mine = [r for r in runs if r["workers"] == n]
+        rates = [r["pages"] / r["seconds"] for r in mine]
+        mean = sum(rates) / len(rates)
+        base = base or mean
+        print(f"{n:>7} {len(mine):>4} {mine[0]['pages']:>6} {', '.join(f'{x:.1f}' for x in rates):>28} {mean:>12.1f}"
+              f"   ({mean / base:.2f}x the first)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pages", type=int, default=2000, help="pages to generate (default 2000)")
@@ -210,6 +369,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, help="ingest this folder instead of generating one")
     ap.add_argument("--sample", type=int, default=200, help="pages compared with difflib (default 200)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary corpus and homes; print where")
+    ap.add_argument("--workers", type=int, nargs="+", metavar="N",
+                    help="scale-out mode: time processing through Redis by N `svidok worker` processes, per N")
+    ap.add_argument("--repeat", type=int, default=2, help="runs per N in --workers mode (default 2)")
+    ap.add_argument("--db", choices=["postgres", "sqlite"], default="postgres",
+                    help="database in --workers mode (default postgres: a fresh database per run)")
+    ap.add_argument("--stages", default="extract,nlp", help="SVIDOK_STAGES in --workers mode (default extract,nlp)")
+    ap.add_argument("--timeout", type=float, default=1800, help="seconds to wait for a run (--workers mode)")
     ap.add_argument("--phase", choices=["store", "extract", "pdfminer", "pdfium"], help=argparse.SUPPRESS)
     ap.add_argument("--texts-out", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -227,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
 
     work = Path(tempfile.mkdtemp(prefix="svidok-bench-"))
     try:
-        return _bench(args, work)
+        return bench_workers(args, work) if args.workers else _bench(args, work)
     finally:
         if args.keep:
             print(f"\nkept: {work}")
