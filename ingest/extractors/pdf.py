@@ -3,7 +3,8 @@
 Two engines give the same interface: ``pdfminer_pages`` (pdfminer.six, the reference) and ``pdfium_pages``
 (pypdfium2, about 20 times faster on text-layer PDFs and measured by ``bench/ingest.py`` to give the same text
 once whitespace is normalised). ``SVIDOK_PDF_ENGINE`` picks one (default ``pdfium``); a page without a text
-layer yields ``""`` so the pipeline can mark the item ``needs_ocr``. PDFium counts the pages really in the
+layer yields ``""`` so the pipeline can mark the item ``needs_ocr`` (the ``ocr`` stage then renders such pages
+with ``render_pages`` and reads them: ``ingest.ocr``). PDFium counts the pages really in the
 page tree, so a forged ``/Count`` does not stop it; pdfminer.six refuses such a file up front.
 
 Failure reasons: "encrypted PDF: needs the password", "damaged PDF: ...", "not a PDF: ...",

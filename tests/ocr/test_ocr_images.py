@@ -8,6 +8,7 @@ import zlib
 
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 from sqlalchemy import select
 
 from archive_schema.models import EvidenceItem
@@ -20,17 +21,11 @@ from .conftest import EN, encoded, exif_with_gps, photo, strip
 
 def forged_png(width: int, height: int) -> bytes:
     """A tiny PNG whose header claims ``width`` x ``height`` pixels (a decompression bomb's promise)."""
-    data = bytearray(encoded(Image1x1(), "PNG"))
+    data = bytearray(encoded(Image.new("L", (1, 1), 255), "PNG"))
     ihdr = data.index(b"IHDR")
     struct.pack_into(">II", data, ihdr + 4, width, height)
     struct.pack_into(">I", data, ihdr + 17, zlib.crc32(bytes(data[ihdr:ihdr + 17])))
     return bytes(data)
-
-
-def Image1x1():
-    from PIL import Image
-
-    return Image.new("L", (1, 1), 255)
 
 
 @pytest.fixture(scope="module")
