@@ -11,13 +11,16 @@ from .conftest import shoot, sign_in
 def test_investigator_finds_latin_name_on_cyrillic_page(page, site):
     sign_in(page, site, "investigator")
     page.get_by_role("link", name="Search", exact=True).click()
+    page.keyboard.press("Tab")  # keyboard only from here to the page: the skip link comes first
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
     page.get_by_label("Search words, names or places").fill("Kovalenko")
-    page.get_by_role("button", name="Search", exact=True).click()
+    page.keyboard.press("Enter")
     hit = page.locator("article.hit").filter(has_text="Свідчення про затримання в Зеленому Гаю")
     expect(hit).to_be_visible()
     expect(hit.locator(".snippet mark").first).to_be_visible()
     shoot(page, "search-en")
-    hit.get_by_role("link", name="page 3").click()
+    hit.get_by_role("link", name="page 3").focus()
+    page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(rf"/items/{site.items['testimony']}\?page=3"))
     expect(page.locator("#text-h")).to_have_attribute("data-page", "3")
     expect(page.locator("dl.meta")).to_contain_text("Mar 20, 2022")  # the document's date, as English writes it
