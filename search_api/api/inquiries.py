@@ -42,8 +42,6 @@ PATH = "/inquiries"
 #: one inquiry is a few paragraphs; anything larger is refused before it is parsed
 MAX_BODY = 32 * 1024
 FAILURE_LIMIT = 30
-#: staff actions on inquiries: the policy's own action once it has one, else only admins
-STAFF = getattr(policy, "INQUIRY_MANAGE", policy.AUDIT_READ)
 
 
 # --- models -----------------------------------------------------------------------------------------------------
@@ -263,7 +261,7 @@ def family_message():
 # --- staff ------------------------------------------------------------------------------------------------------
 
 @bp.get(f"{PATH}")
-@requires(STAFF)
+@requires(policy.INQUIRY_READ)
 @operation(responses={200: StaffListOut}, query=StaffListQuery, problems=(400, 401, 403))
 def list_inquiries():
     """Inquiries by status, newest first: dates and status only (contents: ``svidok inquiry show``)."""
@@ -282,7 +280,7 @@ def list_inquiries():
 
 
 @bp.post(f"{PATH}/<inquiry_id>/updates")
-@requires(STAFF)
+@requires(policy.INQUIRY_ANSWER)
 @operation(responses={201: UpdateOut}, problems=(400, 401, 403, 404, 413))
 def post_update(inquiry_id: str):
     """Set the status and/or send the family a message (JSON ``{"status": …, "message": …}``); the message is

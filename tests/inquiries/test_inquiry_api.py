@@ -138,6 +138,8 @@ def test_staff_endpoints_need_a_staff_role(app, public):
     viewer = staff_client(app, "viewer")
     assert viewer.get("/api/v1/inquiries").status_code == 403
     assert viewer.post("/api/v1/inquiries/x/updates", json={"status": "closed"}).status_code == 403
+    investigator = staff_client(app, "investigator")  # the policy's inquiry role
+    assert investigator.get("/api/v1/inquiries").get_json()["total"] == 1
 
 
 def test_staff_update_of_an_unknown_inquiry_is_404(staff):
