@@ -31,7 +31,8 @@ demo: setup
 	rm -rf $(SVIDOK_DEMO_HOME) && mkdir -p $(SVIDOK_DEMO_HOME)
 	SVIDOK_HOME=$(SVIDOK_DEMO_HOME) $(BIN)/svidok demo generate $(SVIDOK_DEMO_HOME)/corpus
 	-SVIDOK_HOME=$(SVIDOK_DEMO_HOME) $(BIN)/svidok ingest $(SVIDOK_DEMO_HOME)/corpus --collection demo
-	SVIDOK_HOME=$(SVIDOK_DEMO_HOME) $(BIN)/svidok serve --host 127.0.0.1
+	SVIDOK_HOME=$(SVIDOK_DEMO_HOME) $(BIN)/svidok user add demo --role admin --name "Demo admin" --generate-password
+	SVIDOK_HOME=$(SVIDOK_DEMO_HOME) SVIDOK_COOKIE_SECURE=0 $(BIN)/svidok serve --host 127.0.0.1
 
 lint: setup
 	$(BIN)/lint-imports
