@@ -8,9 +8,16 @@ The corpus the model learns from (lang-uk/ner-uk) annotates, consistently across
 - a place named inside an institution's name as part of that ORG, not a LOCATION of its own: "апеляційного
   суду Херсонської області", "ДПІ у Шевченківському районі" (a capitalised word right after such an
   institution word starts or continues an ORG 234 times in the corpus, a LOCATION 24 times).
-The model learns the first only loosely (it cuts off numbers, runs on into the next word) and often tags the
-place inside an institution's name alone. `streets` replaces overlapping PERSON/LOCATION entities with the
-address span; `institutions` drops a LOCATION that directly follows an institution word.
+- a named landmark as a capitalised adjective with its place noun: "Чорне море", "Високого замку",
+  "Стрийський парк", "Вітебську губернію" (in the 80 % of documents behind the reported split, such a pair
+  not at a sentence start is one LOCATION 37 times of 44; the model often gives the adjective alone as
+  PERSON or the pair as ORG);
+- coordinated regions before one plural noun as one LOCATION: "Донецької і Луганської областей",
+  "Фастівського та Васильківського районів" (5 of 6 in those documents).
+The model learns these only loosely (it cuts off numbers, runs on into the next word) and often tags the
+place inside an institution's name alone. `streets` and `landmarks` replace overlapping PERSON/LOCATION
+entities (and an ORG lying inside the phrase) with the phrase; `institutions` drops a LOCATION that directly
+follows an institution word, and no landmark span is made there.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp.components.spans import rule_info
+from nlp.morph import analyser
 
 _U = "A-ZА-ЯІЇЄҐ"
 _L = "a-zа-яіїєґ'ʼ’"
@@ -38,13 +46,71 @@ INSTITUTION_BEFORE = re.compile(
     r"|МВС|СБУ|ДФС|ДСНС|ОДА|РДА|інспекці[яїює]|відділ[уі]?)\s+(?:(?:у|в|м\.)\s+)*$"
 )
 
+# lemmas of the nouns that make a capitalised adjective before them a place name ("Північне море")
+PLACE_NOUNS = frozenset("""
+    море озеро ставок лиман затока острів півострів річка ліс гай пуща гора пагорб долина яр балка хребет
+    перевал печера урочище поле пустир край слобода хутір передмістя губернія повіт район область округ
+    шлях дорога алея парк сквер замок вокзал міст узвіз ринок двір цвинтар кладовище площа майдан
+    провулок бульвар проспект набережна вулиця канал
+""".split())
+_ADMIN_PLURAL = r"(?:област(?:ей|ях|ями|і)|район(?:ів|ах|ами|и)|округ(?:ів|ах|ами|и)|повіт(?:ів|ах|ами|и)|губерні(?:й|ях|ями|ї))"
+_CAPITAL_WORD = rf"[{_U}][{_L}]+(?:-\s?[{_U}][{_L}]+)?"
+COORDINATED_REGIONS = re.compile(
+    rf"(?<![\w-]){_CAPITAL_WORD}(?:\s*,\s*{_CAPITAL_WORD})*(\s*,|\s(?:та|і|й))\s+{_CAPITAL_WORD}"
+    rf"(?:\s+та\s+ін\s*\.)?\s+({_ADMIN_PLURAL})(?![\w-])"
+)
+# a lookahead, so that overlapping candidates are all tried ("Ивинка Степового району", then "Степового району")
+ADJECTIVE_NOUN = re.compile(rf"(?=(?<![\w-])((?:{_CAPITAL_WORD}\s+)?{_CAPITAL_WORD})\s+([{_L}]+)(?![\w-]))")
+# a settlement or river word before a name: the name alone is the LOCATION ("у с. Рашків", "річки Орілі")
+NAMED_AFTER_KIND = re.compile(
+    rf"(?<![\w-])(?<!кв\.\s)(?<!кв\s)(?<!куб\s)(?<!/)(?:(?:м|с|смт)[^\S\n]?\.[^\S\n]*|(?:смт|сел(?:о|а|і|ом|ище|ища|ищі|ищем)|міст(?:о|а|і|ом)"
+    rf"|річк(?:а|и|у|і|ою)|рік(?:а|и|у|ою))\s+)"
+    rf"({_CAPITAL_WORD})(?:\s+({_CAPITAL_WORD}))?(?![\w-])"
+)
+SENTENCE_END = re.compile(r"(?:^|[.!?…:;—–]|\n)\s*$")
+
+
+def _adjective_forms(word: str) -> frozenset[tuple[str | None, ...]]:
+    """(case, gender, number) of the word's readings as an adjective (empty when it cannot be one)."""
+    return frozenset((p.tag.case, p.tag.gender, p.tag.number) for p in analyser("uk").parse(word) if p.tag.POS == "ADJF")
+
+
+def _agreeing_adjectives(words: list[str]) -> bool:
+    """True when every word can be an adjective and all can share case, gender and number ("Великого
+    Чапельського", not "Стольне Менського")."""
+    cases = None
+    for word in words:
+        word_cases = _adjective_forms(word)
+        cases = word_cases if cases is None else cases & word_cases
+        if not cases:
+            return False
+    return True
+
+
+def _is_place_noun(word: str) -> bool:
+    if word == "площею":  # "у Луганську площею 53 кв. м": an area, not a square
+        return False
+    parses = analyser("uk").parse(word)
+    return bool(parses) and parses[0].tag.POS == "NOUN" and parses[0].normal_form in PLACE_NOUNS
+
+
+def _keeps(entity: Span, span: Span, source: str) -> bool:
+    """Whether an overlapping entity wins over a rule's span: an ORG, facility or date that holds an address
+    keeps it; a landmark phrase also yields to any entity reaching beyond it, and takes over an ORG inside it
+    (the model's "Північне море" ORG)."""
+    if source == "rule:streets":
+        return entity.label_ not in ("PERSON", "LOCATION")
+    beyond = entity.start < span.start or entity.end > span.end
+    return beyond or entity.label_ in ("FACILITY", "DATE")
+
 
 class UkrainianSpans:
     """Address spans and institution-internal places, as the corpus annotates them."""
 
-    def __init__(self, streets: bool, institutions: bool):
+    def __init__(self, streets: bool, institutions: bool, landmarks: bool = True):
         self.streets = streets
         self.institutions = institutions
+        self.landmarks = landmarks
 
     def _street_spans(self, doc: Doc) -> list[Span]:
         spans = []
@@ -55,25 +121,59 @@ class UkrainianSpans:
                     spans.append(span)
         return spans
 
+    def _landmark_spans(self, doc: Doc) -> list[Span]:
+        spans = []
+        for match in COORDINATED_REGIONS.finditer(doc.text):
+            # "Новоазовська, Донецької області" is a town and its region: a bare comma lists regions only
+            # before an unambiguous plural ("областях", "районів")
+            if match.group(1).strip() == "," and match.group(2) == "області":
+                continue
+            if all(_adjective_forms(w) for w in re.findall(_CAPITAL_WORD, match.group())):
+                spans.append((match.start(), match.end()))
+        for match in ADJECTIVE_NOUN.finditer(doc.text):
+            # a capitalised adjective at a sentence start is just a capital letter ("Залізничний вокзал ...")
+            if SENTENCE_END.search(doc.text[max(0, match.start(1) - 3):match.start(1)]):
+                continue
+            if _is_place_noun(match.group(2)) and _agreeing_adjectives(match.group(1).split()):
+                spans.append((match.start(1), match.end(2)))
+        for match in NAMED_AFTER_KIND.finditer(doc.text):
+            end = match.end(1)
+            # "с. Нова Дофіновка": an adjective before the name belongs to it, a region after it does not
+            if match.group(2) and _agreeing_adjectives([match.group(1)]) and not _agreeing_adjectives([match.group(2)]):
+                end = match.end(2)
+            spans.append((match.start(1), end))
+        found: list[Span] = []
+        # longest first: a coordination holds the adjective-noun pairs inside it
+        for start, end in sorted(spans, key=lambda se: se[0] - se[1]):
+            if INSTITUTION_BEFORE.search(doc.text[max(0, start - 40):start]) \
+                    or any(s.start_char < end and start < s.end_char for s in found):
+                continue
+            span = doc.char_span(start, end, label="LOCATION", alignment_mode="expand")
+            if span is not None:
+                found.append(span)
+        return sorted(found, key=lambda s: s.start)
+
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
         if self.institutions:
             ents = [e for e in ents if not (e.label_ == "LOCATION"
                                             and INSTITUTION_BEFORE.search(doc.text[max(0, e.start_char - 40):e.start_char]))]
-        if self.streets:
-            info = rule_info(doc)
-            for span in self._street_spans(doc):
+        info = rule_info(doc)
+        for enabled, source, spans in ((self.streets, "rule:streets", self._street_spans),
+                                       (self.landmarks, "rule:landmarks", self._landmark_spans)):
+            if not enabled:
+                continue
+            for span in spans(doc):
                 overlapping = [e for e in ents if e.start < span.end and span.start < e.end]
-                # an ORG, facility or date that holds the address keeps it
-                if any(e.label_ not in ("PERSON", "LOCATION") for e in overlapping):
+                if any(_keeps(e, span, source) for e in overlapping):
                     continue
                 ents = [e for e in ents if e not in overlapping] + [span]
-                info[(span.start_char, span.end_char)] = ("rule:streets", None)
+                info[(span.start_char, span.end_char)] = (source, None)
         doc.ents = sorted(ents, key=lambda s: s.start)
         return doc
 
 
 @Language.factory("svidok_uk_spans", assigns=["doc.ents"], requires=["doc.ents"],
-                  default_config={"streets": True, "institutions": True})
-def make_uk_spans(nlp: Language, name: str, streets: bool, institutions: bool) -> UkrainianSpans:
-    return UkrainianSpans(streets, institutions)
+                  default_config={"streets": True, "institutions": True, "landmarks": True})
+def make_uk_spans(nlp: Language, name: str, streets: bool, institutions: bool, landmarks: bool) -> UkrainianSpans:
+    return UkrainianSpans(streets, institutions, landmarks)

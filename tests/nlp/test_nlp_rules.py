@@ -131,3 +131,42 @@ def test_uk_place_inside_an_institution_name_is_not_a_location_of_its_own():
     doc = UkrainianSpans(streets=True, institutions=True)(
         _uk_doc(text, [("Херсонської області", "LOCATION"), ("Херсоні", "LOCATION")]))
     assert [e.text for e in doc.ents] == ["Херсоні"]
+
+
+def _uk_spans(text, ents, **options):
+    from nlp.components.uk_spans import UkrainianSpans
+
+    doc = UkrainianSpans(streets=True, institutions=True, **options)(_uk_doc(text, ents))
+    return [(e.text, e.label_) for e in doc.ents]
+
+
+def test_uk_landmark_takes_its_place_noun_and_wins_over_the_models_person_or_org():
+    text = "Полонених везли повз Чорний ліс, а потім уздовж Північного моря до Високого замку."
+    assert _uk_spans(text, [("Чорний", "PERSON"), ("Північного моря", "ORG")]) == [
+        ("Чорний ліс", "LOCATION"), ("Північного моря", "LOCATION"), ("Високого замку", "LOCATION")]
+    # switched off, the model's entities stay as they were
+    assert _uk_spans(text, [("Чорний", "PERSON")], landmarks=False) == [("Чорний", "PERSON")]
+
+
+def test_uk_landmark_rule_leaves_sentence_starts_institutions_and_longer_entities_alone():
+    text = ("Залізничний вокзал закрили. Рішення суду Херсонської області оскаржили. "
+            "Директор ТОВ «Срібна затока» мовчав.")
+    assert _uk_spans(text, [("ТОВ «Срібна затока»", "ORG")]) == [("ТОВ «Срібна затока»", "ORG")]
+
+
+def test_uk_coordinated_regions_before_one_plural_noun_are_one_location():
+    text = "Обстріли тривали в Донецькій та Луганській областях і в Херсонському, Бериславському районах."
+    assert _uk_spans(text, [("Донецькій", "LOCATION"), ("Луганській областях", "LOCATION")]) == [
+        ("Донецькій та Луганській областях", "LOCATION"), ("Херсонському, Бериславському районах", "LOCATION")]
+    # a town and its region are two places, even with a comma between them
+    assert _uk_spans("Він родом з Новоазовська, Донецької області.", []) == [("Донецької області", "LOCATION")]
+
+
+def test_uk_settlement_and_river_words_mark_the_name_after_them():
+    text = "Його затримали в с. Нова Ивинка Степового району, біля річки Сухої, і вивезли до м. Бердянськ."
+    assert _uk_spans(text, [("Сухої", "PERSON")]) == [
+        ("Нова Ивинка", "LOCATION"), ("Степового району", "LOCATION"), ("Сухої", "LOCATION"),
+        ("Бердянськ", "LOCATION")]
+    # square metres are not a town, and a court's town stays inside the court's name
+    assert _uk_spans("Квартира площею 44 кв. м. Суддя Окружного суду м. Харкова мовчав.",
+                     [("Окружного суду м. Харкова", "ORG")]) == [("Окружного суду м. Харкова", "ORG")]
