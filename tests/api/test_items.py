@@ -127,7 +127,7 @@ def test_status_counts_items_stages_and_pending_work(client):
     body = client.get("/api/v1/status").get_json()
     assert body["total"] == 4
     assert body["items"]["processed"] == 3 and body["items"]["failed"] == 1 and body["items"]["received"] == 0
-    assert body["stages"] == {"extract": {"done": 3, "failed": 1}, "nlp": {"done": 3}}
+    assert body["stages"] == {"extract": {"done": 3, "failed": 1}, "ocr": {"done": 3}, "nlp": {"done": 3}}
     assert body["outbox_pending"] == 0
 
 
