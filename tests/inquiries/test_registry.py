@@ -191,3 +191,24 @@ def test_arbitrary_bytes_never_crash_the_reader(tmp_path_factory, data):
             registry.check_row(number, record, "src")
     except RegistryFileError:
         pass
+
+
+def test_import_match_and_statistics_on_postgresql(postgres_url, tmp_path):
+    from search_api.api.stats import registry_tables
+
+    from archive_schema.settings import Settings
+
+    database = connect(Settings.from_env({"SVIDOK_HOME": str(tmp_path / "pg"), "SVIDOK_DATABASE_URL": postgres_url}),
+                       upgrade=True)
+    try:
+        run(database, write_csv(tmp_path / "a.csv", [
+            ["Коваленко Іван", "pow", "1980-02-03", "2022-03-14", "Olenivka", "Donetsk"],
+            ["Ivan Kovalenko", "pow", "1980-02-03", "2022-04-02", "Taganrog", "Donetsk"],
+            ["Olena Bondarenko", "deported_child", "", "2022-09-01", "", "Kharkiv"]]))
+        with database.reader() as session:
+            assert registry_tables(session) == {"by_category": {"pow": 1, "deported_child": 1},
+                                                "by_region": {"Donetsk": 1, "Kharkiv": 1},
+                                                "by_month": {"2022-04": 1, "2022-09": 1}}
+            assert [kind for kind, _, _ in match_persons(session, "Коваленко Иван")] == ["registry"]
+    finally:
+        database.dispose()

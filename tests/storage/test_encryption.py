@@ -176,10 +176,16 @@ def _file_inquiry(ctx):
     return code
 
 
-def test_a_copy_of_the_database_and_blobs_without_the_keys_reveals_no_text(sqlite_settings, tmp_path):
+@pytest.fixture
+def extract_only(tmp_path):
+    """An archive that extracts text but skips NLP (not what these tests are about, and slow to load)."""
+    return make_settings(tmp_path / "home", SVIDOK_STAGES="extract")
+
+
+def test_a_copy_of_the_database_and_blobs_without_the_keys_reveals_no_text(extract_only, tmp_path):
     """Must show 3: copy svidok.db and the blob folder, not the keys: no inquiry text, no requester detail and no
     document text can be read from them, neither as bytes nor through the application with another key."""
-    ctx = Context.open(sqlite_settings)
+    ctx = Context.open(extract_only)
     body = (f"Statement of a witness.\n{DOC_PHRASE}.\n" * 20).encode()
     received = receive(ctx, io.BytesIO(body), "statement-17.txt")
     process(ctx, received.item_id)
@@ -190,13 +196,13 @@ def test_a_copy_of_the_database_and_blobs_without_the_keys_reveals_no_text(sqlit
 
     copy = tmp_path / "stolen"
     copy.mkdir()
-    with sqlite3.connect(sqlite_settings.home / "svidok.db") as source, \
+    with sqlite3.connect(extract_only.home / "svidok.db") as source, \
             sqlite3.connect(copy / "svidok.db") as target:
         source.backup(target)  # a consistent copy (the WAL included)
-    for name in os.listdir(sqlite_settings.home):
+    for name in os.listdir(extract_only.home):
         if name.startswith("svidok.db"):
-            shutil.copy(sqlite_settings.home / name, copy / f"raw-{name}")  # and the files as they lie
-    shutil.copytree(sqlite_settings.home / "blobs", copy / "blobs")
+            shutil.copy(extract_only.home / name, copy / f"raw-{name}")  # and the files as they lie
+    shutil.copytree(extract_only.home / "blobs", copy / "blobs")
     assert not list(copy.rglob("*.key"))
 
     secrets_ = [DOC_PHRASE, "Statement of a witness", RELATIVE, "Quillfeather", CONTACT, CIRCUMSTANCES, "bakery",
@@ -240,7 +246,8 @@ def zlib_inflated(data: bytes) -> bytes:
     return b"".join(out)
 
 
-def test_keys_rotate_command_rewraps_everything_and_retires_the_old_key(sqlite_settings):
+def test_keys_rotate_command_rewraps_everything_and_retires_the_old_key(extract_only):
+    sqlite_settings = extract_only
     ctx = Context.open(sqlite_settings)
     received = receive(ctx, io.BytesIO(f"Page one. {DOC_PHRASE}.".encode()), "a.txt")
     process(ctx, received.item_id)
