@@ -3,7 +3,7 @@
 Layout of the ZIP (file names ASCII, as the ECHR's eComms asks)::
 
     bundle.pdf       cover, [ICC sections,] index of documents, chronology, then every exhibit;
-                     one page sequence, every page stamped "REF | Exhibit N | Bundle page n of M"
+                     one page sequence, every page stamped "REF | Exhibit N | Bundle page n of M | MARKING"
     index.csv        number, date, description, item pages, first and last bundle page
     chronology.json  dated facts with their exhibits, item pages and bundle pages
     manifest.json    per exhibit: number, item id, source sha256, item pages, bundle pages, page map;
@@ -91,6 +91,7 @@ class Part:
     page_map: list[tuple[int, int]] | None = None  # (item page, offset of its first bundle page)
     bundle_first: int = 0
     redaction_of: dict[str, str] | None = None  # {"item_id", "sha256"} of the original a derivative redacts
+    shared: bool = False  # ``pdf`` is the rendering shared by the text and image parts (their own pages in it)
 
     @property
     def caption(self) -> str:
@@ -132,10 +133,10 @@ def export_bundle(ctx: Context, case_id: str, forum: str, out: Path, *, actor: s
             raise ExportError("the case has no exhibits to export")
         parts = [_part(e, matcher) for e in exhibits]
         front_data = _front_data(case, forum, parts, matcher)
+        front_data["marking"] = marking([e.item.classification for e in exhibits])
     with tempfile.TemporaryDirectory(prefix="svidok-bundle-") as tmp, contextlib.ExitStack() as stack:
         work = Path(tmp)
-        for part in parts:
-            prepare_pdf(ctx, stack, work, part)
+        prepare_pdfs(ctx, stack, work, parts)
         front, front_pages, marks = _front_matter(front_data, parts, work)
         total = front_pages + sum(p.count for p in parts)
         pdf_path = work / "bundle.pdf"
@@ -184,6 +185,18 @@ def _manifest_entry(part: Part) -> dict[str, Any]:
             **({"redaction_of": part.redaction_of} if part.redaction_of else {})}
 
 
+#: classifications from the most restrictive down; a bundle is marked with its most restrictive exhibit's
+MARKINGS = (("under_seal", "UNDER SEAL"), ("confidential", "CONFIDENTIAL"), ("public", "PUBLIC"))
+
+
+def marking(classifications: list[str]) -> str:
+    """The marking of a bundle holding items of these classifications (ICC Regulations of the Registry reg 14)."""
+    for value, label in MARKINGS:
+        if value in classifications:
+            return label
+    return "CONFIDENTIAL"  # an unknown classification is never shown as public
+
+
 def _write_json(value: Any, path: Path) -> None:
     path.write_text(json.dumps(value, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
@@ -230,30 +243,39 @@ def _front_data(case: Case, forum: str, parts: list[Part], matcher: NameMatcher)
 
 # --- exhibits into PDF pages ------------------------------------------------------------------------------------
 
-def prepare_pdf(ctx: Context, stack: contextlib.ExitStack, work: Path, part: Part) -> None:
-    """Give ``part`` a PDF holding its pages: the original, or a rendering of its text or image (in ``work``)."""
-    if part.media_type == "application/pdf":
-        source = stack.enter_context(ctx.local_copy(part.sha256))
-        try:
-            with pikepdf.open(source) as original:
-                pages = len(original.pages)
-        except pikepdf.PdfError as exc:
-            raise ExportError(f"exhibit {part.number}: the original PDF cannot be read ({exc})") from exc
-        if part.page_end > pages:
-            raise ExportError(f"exhibit {part.number}: pages {part.page_start}-{part.page_end}, the PDF has {pages}")
-        part.pdf, part.first_index, part.count = source, part.page_start - 1, part.page_end - part.page_start + 1
-        part.page_map = [(n, n - part.page_start) for n in range(part.page_start, part.page_end + 1)]
-        return
-    document = _document()
-    if part.media_type.startswith("image/"):
-        with ctx.local_copy(part.sha256) as source:
-            _image_page(document, source, part)
-        part.page_map = [(1, 0)]
-    else:
-        part.page_map = _text_pages(ctx, document, part)
-    part.pdf = work / f"exhibit-{len(list(work.iterdir()))}.pdf"
-    document.output(str(part.pdf))
-    part.count = document.pages_count
+def prepare_pdfs(ctx: Context, stack: contextlib.ExitStack, work: Path, parts: list[Part]) -> None:
+    """Give each part a PDF holding its pages: its original, or (for text and images) its pages in one rendering
+    shared by all of them, ``work/renderings.pdf`` (one document: the font is read and subset once)."""
+    document = None
+    for part in parts:
+        if part.media_type == "application/pdf":
+            _original_pdf(ctx, stack, part)
+            continue
+        document = document or _document()
+        part.first_index = document.pages_count
+        if part.media_type.startswith("image/"):
+            with ctx.local_copy(part.sha256) as source:
+                _image_page(document, source, part)
+            part.page_map = [(1, 0)]
+        else:
+            part.page_map = [(n, index - part.first_index) for n, index in _text_pages(ctx, document, part)]
+        part.count = document.pages_count - part.first_index
+        part.pdf, part.shared = work / "renderings.pdf", True
+    if document is not None:
+        document.output(str(work / "renderings.pdf"))
+
+
+def _original_pdf(ctx: Context, stack: contextlib.ExitStack, part: Part) -> None:
+    source = stack.enter_context(ctx.local_copy(part.sha256))
+    try:
+        with pikepdf.open(source) as original:
+            pages = len(original.pages)
+    except pikepdf.PdfError as exc:
+        raise ExportError(f"exhibit {part.number}: the original PDF cannot be read ({exc})") from exc
+    if part.page_end > pages:
+        raise ExportError(f"exhibit {part.number}: pages {part.page_start}-{part.page_end}, the PDF has {pages}")
+    part.pdf, part.first_index, part.count = source, part.page_start - 1, part.page_end - part.page_start + 1
+    part.page_map = [(n, n - part.page_start) for n in range(part.page_start, part.page_end + 1)]
 
 
 class _Document(FPDF):
@@ -367,6 +389,7 @@ def _render_front(data: dict[str, Any], parts: list[Part]):
     _heading(document, data["title"], 18)
     lines = [("Reference", data["reference"]), ("Applicant(s)", ", ".join(data["applicants"]) or "—"),
              ("Respondent State", data["respondent"] or "—"), ("Exhibits", str(len(parts))),
+             ("Classification", data["marking"]),
              ("Date of this bundle", dt.date.today().isoformat())]
     for label, value in lines:
         document.set_font("DejaVu", "B", 10.5)
@@ -439,17 +462,21 @@ def _assemble(stack: contextlib.ExitStack, front: Path, marks: list[tuple[str, i
     font = bundle.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
                                                    BaseFont=pikepdf.Name("/Courier"),
                                                    Encoding=pikepdf.Name.WinAnsiEncoding))
-    reference = data["reference"]
+    reference, mark = data["reference"], data["marking"]
     bookmarks = list(marks)
     source = stack.enter_context(pikepdf.open(front))
     for page in source.pages:
-        _append(bundle, page, font, reference, None, total)
+        _append(bundle, page, font, reference, None, total, mark)
+    renderings = None
     for part in parts:
-        # each exhibit opens its own copy, so an item used twice gives two independent sets of pages
-        source = stack.enter_context(pikepdf.open(part.pdf))
+        # each original PDF is opened once per exhibit, so an item used twice gives two independent sets of pages;
+        # the shared rendering holds different pages for each part, so it is opened once
+        if part.shared:
+            renderings = renderings or stack.enter_context(pikepdf.open(part.pdf))
+        source = renderings if part.shared else stack.enter_context(pikepdf.open(part.pdf))
         bookmarks.append((f"Exhibit {part.number}: {part.description}"[:200], len(bundle.pages)))
         for index in range(part.first_index, part.first_index + part.count):
-            _append(bundle, source.pages[index], font, reference, part.number, total)
+            _append(bundle, source.pages[index], font, reference, part.number, total, mark)
     with bundle.open_outline() as outline:
         for title, index in sorted(bookmarks, key=lambda b: b[1]):
             outline.root.append(pikepdf.OutlineItem(title, index))
@@ -459,7 +486,7 @@ def _assemble(stack: contextlib.ExitStack, front: Path, marks: list[tuple[str, i
 
 
 def _append(bundle: pikepdf.Pdf, page: pikepdf.Page, font: pikepdf.Object, reference: str, exhibit: str | None,
-            total: int) -> None:
+            total: int, mark: str) -> None:
     bundle.pages.append(page)
     copied = bundle.pages[-1]
     for key in ("/Metadata", "/PieceInfo"):  # page-level XMP and application data can name people
@@ -468,7 +495,7 @@ def _append(bundle: pikepdf.Pdf, page: pikepdf.Page, font: pikepdf.Object, refer
     _strip_jpeg_metadata(copied.obj.get("/Resources"), depth=0)
     name = copied.add_resource(font, pikepdf.Name.Font, pikepdf.Name("/SvidokStamp"))
     label = " | ".join(filter(None, [reference, f"Exhibit {exhibit}" if exhibit else "",
-                                     f"Bundle page {len(bundle.pages)} of {total}"]))
+                                     f"Bundle page {len(bundle.pages)} of {total}", mark]))
     copied.contents_add(pikepdf.Stream(bundle, b"q\n"), prepend=True)
     copied.contents_add(pikepdf.Stream(bundle, _stamp_stream(copied, name, label)))
 

@@ -33,7 +33,7 @@ from archive_schema import audit
 from archive_schema.cases import CaseError, get_case
 from archive_schema.models import EvidenceItem, Exhibit, ItemLink
 
-from .bundle import Part, prepare_pdf
+from .bundle import Part, prepare_pdfs
 from .cases import NameMatcher
 from .metadata import ItemMeta
 from .pipeline import Context, index_pending, process, receive
@@ -125,8 +125,8 @@ def burn(source: Path, boxes: list[Box], out: Path, *, dpi: int = DPI) -> None:
     by_page: dict[int, list[Box]] = {}
     for box in boxes:
         by_page.setdefault(box.page, []).append(box)
-    rendered = pdfium.PdfDocument(str(source))
-    with pikepdf.open(source) as original, pikepdf.new() as result:
+    with contextlib.closing(pdfium.PdfDocument(str(source))) as rendered, pikepdf.open(source) as original, \
+            pikepdf.new() as result:
         if max(by_page, default=0) > len(original.pages):
             raise RedactionError(f"a box is on page {max(by_page)}; the document has {len(original.pages)}")
         for number, page in enumerate(original.pages, start=1):
@@ -147,7 +147,6 @@ def burn(source: Path, boxes: list[Box], out: Path, *, dpi: int = DPI) -> None:
                 draw.rectangle([min(xs) - 1, min(ys) - 1, max(xs) + 1, max(ys) + 1], fill=(0, 0, 0))
             view.close()
             result.pages.append(_image_page(result, image, width_pt, height_pt))
-        rendered.close()
         result.save(out, deterministic_id=True)
 
 
@@ -209,7 +208,7 @@ def redact_exhibit(ctx: Context, case_id: str, exhibit_ref: str, *, boxes: list[
         meta = _inherited(item, matcher)
     with tempfile.TemporaryDirectory(prefix="svidok-redact-") as tmp, contextlib.ExitStack() as stack:
         work = Path(tmp)
-        prepare_pdf(ctx, stack, work, original)  # a PDF is used as received; other types are rendered
+        prepare_pdfs(ctx, stack, work, [original])  # a PDF is used as received; other types are rendered
         page_of = dict(original.page_map or [])  # item page -> first page of the PDF showing it
         rendered_pages = original.first_index + original.count
         if set(boxes) - set(earlier) and original.media_type != "application/pdf":

@@ -65,6 +65,34 @@ def case_create(forum: str, title: str, respondent_state: str, reference: str, e
         click.echo(created.id)
 
 
+@case.command("add-member")
+@click.argument("case_id")
+@click.argument("user")
+@click.option("--role", type=click.Choice(list(case_records.MEMBER_ROLES)), required=True)
+def case_add_member(case_id: str, user: str, role: str) -> None:
+    """Give a user a role in the case (lead, lawyer, investigator, viewer)."""
+    with _context() as ctx, ctx.db.sessions.begin() as session:
+        case_records.add_member(session, case_id, user, role, actor=_actor())
+    click.echo(f"{user}: {role}")
+
+
+@case.command("add-person")
+@click.argument("case_id")
+@click.argument("name")
+@click.option("--role", type=click.Choice(list(case_records.PERSON_ROLES)), required=True)
+@click.option("--anonymous", is_flag=True, help="Only the pseudonym appears in anything exported.")
+@click.option("--pseudonym", default="")
+@click.option("--other-name", "other_names", multiple=True, help="The name in another script or spelling.")
+@click.option("--contact", default="", help="Kept for the team; never exported.")
+def case_add_person(case_id: str, name: str, role: str, anonymous: bool, pseudonym: str,
+                    other_names: tuple[str, ...], contact: str) -> None:
+    """Add a person (applicant, victim, witness …); prints the id."""
+    with _context() as ctx, ctx.db.sessions.begin() as session:
+        person = case_records.add_person(session, case_id, name, role, anonymous=anonymous, pseudonym=pseudonym,
+                                         other_names=other_names, contact=contact, actor=_actor())
+        click.echo(person.id)
+
+
 @case.command("add-exhibit")
 @click.argument("case_id")
 @click.argument("item_id")

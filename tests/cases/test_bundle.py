@@ -59,6 +59,11 @@ def test_every_page_is_stamped_with_its_exhibit_and_bundle_page(exported):
     assert len(found) == manifest["bundle_pages"]
     for page, stamp in enumerate(found, start=1):
         assert stamp == (owner.get(page), page, manifest["bundle_pages"]), page
+    # marked with the most restrictive classification of its exhibits (the fixture's items are confidential)
+    from pdfminer.high_level import extract_text
+
+    last = extract_text(str(folder / "bundle.pdf"), page_numbers=[manifest["bundle_pages"] - 1])
+    assert f"Bundle page {manifest['bundle_pages']} of {manifest['bundle_pages']} | CONFIDENTIAL" in last
 
 
 def test_bookmarks_point_at_each_exhibits_first_page(exported):

@@ -196,6 +196,13 @@ def test_redact_and_renumber_commands(case_fixture):
     assert dates == sorted(dates)
     assert not any(w["code"] == "numbering" for w in shown["warnings"])
 
+    refused = svidok("case", "add-person", case_id, "Fictional Name", "--role", "witness", "--anonymous")
+    assert refused.exit_code != 0 and "pseudonym" in refused.output
+    assert svidok("case", "add-person", case_id, "Fictional Name", "--role", "witness", "--anonymous",
+                  "--pseudonym", "W-3", "--other-name", "Фіктивне Ім'я").exit_code == 0
+    assert svidok("case", "add-member", case_id, "lawyer7", "--role", "lawyer").exit_code == 0
+    assert svidok("case", "add-member", case_id, "lawyer8", "--role", "boss").exit_code != 0
+
     bad = svidok("case", "redact", case_id, "A-1", "--box", "1:1,2,3")
     assert bad.exit_code != 0 and "PAGE:x0,y0,x1,y1" in bad.output
     boxed = svidok("case", "redact", case_id, "A-1", "--box", "1:50,780,500,842")
