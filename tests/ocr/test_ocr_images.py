@@ -98,22 +98,15 @@ def test_images_similar_command(photos):
     assert result.exit_code != 0 and "has no perceptual hash" in result.output
 
 
-def api_client(app):
-    try:
-        from tests.api.helpers import client_for  # a signed-in admin, where the access policy is in place
-    except ImportError:
-        return app.test_client()
-    return client_for(app, "ocr-tester", "admin")
-
-
 def test_item_answer_lists_near_duplicates_and_pages_show_ocr_confidence(photos):
     from search_api import create_app
+    from tests.api.helpers import client_for
 
     _, home, _, items, _ = photos
     app = create_app(Settings.from_env({"SVIDOK_HOME": str(home), "SVIDOK_STAGES": "extract,ocr"}),
                      processing="inline")
     try:
-        client = api_client(app)
+        client = client_for(app, "ocr-tester", "admin")
         body = client.get(f"/api/v1/items/{items['original.jpg'].id}").get_json()
         assert {n["id"] for n in body["near_duplicates"]} == {items["resized-recompressed.jpg"].id,
                                                                items["from-phone.heic"].id}
