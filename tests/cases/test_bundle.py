@@ -2,11 +2,7 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
-import os
-import subprocess
-import sys
 import zipfile
 
 import pikepdf
@@ -217,19 +213,21 @@ def test_an_exhibit_naming_an_anonymous_person_blocks_the_export(case_fixture, t
 
 
 def test_bundle_commands_export_and_verify(case_fixture, tmp_path):
-    env = {**os.environ, "SVIDOK_HOME": str(case_fixture.home), "PYTHONPATH": os.getcwd()}
+    from click.testing import CliRunner
+
+    from search_api.cli import cli
 
     def svidok(*args):
-        return subprocess.run([sys.executable, "-m", "search_api.cli", *args], env=env, capture_output=True,
-                              text=True, timeout=300)
+        return CliRunner().invoke(cli, list(args), env={"SVIDOK_HOME": str(case_fixture.home)})
 
     out = tmp_path / "cli.zip"
     exported = svidok("case", "export", case_fixture.case_id, "--forum", "echr", "-o", str(out))
-    assert exported.returncode == 0, exported.stderr
+    assert exported.exit_code == 0, exported.output
     assert "outside the Court's jurisdiction" in exported.stderr
-    assert svidok("bundle", "verify", str(out)).returncode == 0
+    assert svidok("bundle", "verify", str(out)).exit_code == 0
     out.write_bytes(out.read_bytes()[:-40] + bytes(40))
-    assert svidok("bundle", "verify", str(out)).returncode == 1
+    failed = svidok("bundle", "verify", str(out))
+    assert failed.exit_code == 1 and "not as exported" in failed.stderr
     shown = svidok("case", "show", case_fixture.case_id, "--json")
-    assert shown.returncode == 0, shown.stderr
+    assert shown.exit_code == 0, shown.output
     assert len(json.loads(shown.stdout)["exhibits"]) >= 12
