@@ -1,7 +1,8 @@
 """The web interface: server-rendered pages (Jinja) over the same functions the REST API uses.
 
-Reading works without JavaScript; ``static/web.js`` and the vendored htmx only enhance (per-file upload
-progress, drag and drop, reordering without a reload). Nothing is fetched from another host: scripts, styles and
+Reading works without JavaScript; ``static/web.js`` and the vendored htmx only enhance: per-file upload progress
+and drag and drop of folders, a progress indicator while a bundle is made, and "Add to case" on a search hit
+without leaving the results (htmx; without it the form posts and comes back to the same search). Nothing is fetched from another host: scripts, styles and
 images are served from ``/static/web``. The interface speaks Ukrainian, English and Russian (:mod:`.i18n`).
 """
 from __future__ import annotations

@@ -85,15 +85,21 @@ def case(case_id: str):
 
 
 def _edit(case_id: str, change, done: str | None = None):
-    """Run one change to the case in a transaction; its error (a ``CaseError``) is shown on the case page."""
+    """Run one change to the case in a transaction and say how it went: on the page it came from (a message
+    after the redirect), or, for htmx, as a fragment in place. A ``CaseError`` is said the same way.
+    ``change`` may return its own message instead of ``done``."""
+    category = "message"
     try:
         with pipeline_context().db.sessions.begin() as writer:
             _case(writer, case_id, policy.CASE_EDIT)
-            change(writer)
-        if done:
-            flash(done)
+            said = change(writer)
+        message = said if isinstance(said, str) else done
     except case_records.CaseError as exc:
-        flash(str(exc), "error")
+        message, category = str(exc), "error"
+    if request.headers.get("HX-Request") == "true":
+        return render_template("partials/status.html", message=message, category=category)
+    if message:
+        flash(message, category)
     return redirect(local_path(request.form.get("next"), url_for(".case", case_id=case_id)))
 
 
@@ -109,10 +115,12 @@ def exhibit_add():
         item = writer.get(EvidenceItem, item_id) if len(item_id) <= 64 else None
         if item is None or not guard.can(policy.ITEM_READ, item):
             raise case_records.CaseError(_("There is no such document, or your role does not let you open it."))
-        case_records.add_exhibit(writer, case_id, item.id, pages=case_records.parse_pages(pages) if pages else None,
-                                 actor=guard.actor().name)
+        exhibit = case_records.add_exhibit(writer, case_id, item.id,
+                                           pages=case_records.parse_pages(pages) if pages else None,
+                                           actor=guard.actor().name)
+        return _("Added to the case as exhibit %(n)s.", n=exhibit.number)
 
-    return _edit(case_id, change, _("Added to the case."))
+    return _edit(case_id, change)
 
 
 @bp.post("/cases/<case_id>/exhibits/<exhibit_id>")

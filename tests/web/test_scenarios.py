@@ -135,9 +135,10 @@ def test_lawyer_builds_a_case_and_downloads_the_bundle(page, site, tmp_path):
     expect(hit.get_by_label("pages")).to_have_value("3")
     hit.get_by_label("pages").fill("2-3")
     hit.get_by_role("button", name="Add").click()
-    expect(page.locator(".flash")).to_contain_text("Added to the case")
+    expect(hit.locator(".added")).to_have_text("Added to the case as exhibit 1.")  # in place, by htmx
     page.goto(f"{site.url}/search?q=Зелений")
     page.locator("article.hit").first.get_by_role("button", name="Add").click()
+    expect(page.locator("article.hit").first.locator(".added")).to_contain_text("exhibit 2")
 
     page.goto(case_url)
     rows = page.locator("table.exhibits tbody tr")
