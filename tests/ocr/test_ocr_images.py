@@ -152,3 +152,31 @@ def test_near_duplicates_and_gps_on_each_database(settings, tmp_path):
             assert session.get(EvidenceItem, ids["a.jpg"]).properties["gps"]["longitude"] == pytest.approx(37.55)
     finally:
         ctx.close()
+
+
+def test_near_duplicates_the_caller_may_not_see_are_not_listed(photos):
+    """A viewer sees a public photo but not its confidential near-duplicates: they are left out, not hinted at."""
+    from search_api import create_app
+    from tests.api.helpers import client_for
+
+    ctx, home, _, items, _ = photos
+    original, heic = items["original.jpg"].id, items["from-phone.heic"].id
+
+    def classify(item_id, value):
+        with ctx.db.sessions.begin() as session:
+            session.get(EvidenceItem, item_id).classification = value
+
+    app = create_app(Settings.from_env({"SVIDOK_HOME": str(home), "SVIDOK_STAGES": "extract,ocr"}),
+                     processing="inline")
+    classify(original, "public")
+    classify(heic, "public")
+    try:
+        viewer = client_for(app, "ocr-viewer", "viewer")
+        body = viewer.get(f"/api/v1/items/{original}").get_json()
+        assert [n["id"] for n in body["near_duplicates"]] == [heic]  # the resized copy is confidential
+        admin = client_for(app, "ocr-admin", "admin")
+        assert len(admin.get(f"/api/v1/items/{original}").get_json()["near_duplicates"]) == 2
+    finally:
+        classify(original, "confidential")
+        classify(heic, "confidential")
+        app.extensions["svidok"].close()
