@@ -376,7 +376,7 @@ def get_case(case_id: str):
 
 @bp.post("/cases/<case_id>/members")
 @requires(policy.CASE_MEMBERS)
-@operation(responses={201: CaseOut}, problems=(400, 403, 404))
+@operation(responses={201: CaseOut}, problems=(400, 403, 404, 409))
 def add_member(case_id: str):
     """Add a member (JSON ``{"user", "role"}``: lead, lawyer, investigator, viewer)."""
     body = json_body(MemberIn)
