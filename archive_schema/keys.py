@@ -154,17 +154,23 @@ _create_lock = threading.Lock()
 
 
 def _create_key_file(path: Path) -> None:
+    """A new key file, complete before it appears: two processes starting at once agree on one key."""
     with _create_lock:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(path.parent, 0o700)
-        try:  # O_EXCL: two processes starting at once agree on one key
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return
-        with os.fdopen(fd, "w") as out:
-            out.write(format_key(secrets.token_bytes(KEY_BYTES)) + "\n")
-            out.flush()
-            os.fsync(out.fileno())
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.new")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(format_key(secrets.token_bytes(KEY_BYTES)) + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+            try:
+                os.link(tmp, path)  # fails if another process made it first: theirs wins
+            except FileExistsError:
+                pass
+        finally:
+            tmp.unlink(missing_ok=True)
 
 
 # --- data keys in the database ------------------------------------------------------------------------------
