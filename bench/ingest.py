@@ -289,6 +289,8 @@ def run_workers(n: int, corpus: Path, warmup: Path, work: Path, args: argparse.N
     workers: list[subprocess.Popen] = []
     try:
         subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True, cwd=REPO)
+        # open the database once so its column key exists: N workers starting at once would race to create it
+        subprocess.run([*cli, "status"], env=env, check=True, capture_output=True, cwd=REPO)
         for _ in range(n):
             workers.append(subprocess.Popen([*cli, "worker", "--concurrency", "1", "--loglevel", "WARNING"], env=env,
                                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=REPO))

@@ -40,6 +40,46 @@ def local_env(compose_env: dict, *, database: str, s3: str, bucket: str, home) -
     return env
 
 
+def progress(database_url: str) -> tuple[dict[str, int], int]:
+    """(items per state, index writes pending), read here rather than by starting `svidok status` each time."""
+    from sqlalchemy import create_engine, func, select
+
+    from archive_schema.models import EvidenceItem, Outbox
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            states = dict(conn.execute(select(EvidenceItem.state, func.count()).group_by(EvidenceItem.state)).all())
+            pending = conn.scalar(select(func.count()).select_from(Outbox).where(Outbox.delivered_at.is_(None)))
+    finally:
+        engine.dispose()
+    return states, pending
+
+
+def ingest_here(settings, folder) -> None:
+    from ingest.bulk import ingest_paths
+    from ingest.pipeline import Context
+
+    ctx = Context.open(settings)
+    try:
+        assert not ingest_paths(ctx, [folder]).failed
+    finally:
+        ctx.close()
+
+
+def search_here(settings, words: str) -> list[tuple]:
+    from archive_schema.search import Access, Query
+    from ingest.pipeline import Context
+
+    ctx = Context.open(settings)
+    try:
+        ctx.search.refresh()
+        results = ctx.search.search(Query.parse(words, access=Access.everything()))
+        return [(h.item_id, h.title, [(p.page_number, p.snippet) for p in h.pages]) for h in results.items]
+    finally:
+        ctx.close()
+
+
 def run(env, *args, timeout=180):
     return subprocess.run([sys.executable, "-m", "search_api.cli", *args], env={**os.environ, **env},
                           capture_output=True, text=True, timeout=timeout)
@@ -66,10 +106,10 @@ def test_compose_settings_work_on_postgres_redis_and_s3(tmp_path, postgres_url, 
     worker = subprocess.Popen([sys.executable, "-m", "search_api.cli", "worker", "--concurrency", "1"],
                               env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 180
         while True:
-            status = json.loads(run(env, "status", "--json").stdout)
-            if status["items"] == {"processed": 4} and not status["outbox_pending"]:
+            status = progress(env["SVIDOK_DATABASE_URL"])
+            if status == ({"processed": 4}, 0):
                 break
             assert worker.poll() is None, worker.stderr.read()[-3000:]
             assert time.monotonic() < deadline, f"not processed in time: {status}"
@@ -109,7 +149,7 @@ def test_backup_and_restore_between_s3_buckets_keep_the_stored_bytes(tmp_path, p
     s3 = boto3.client("s3")
     for bucket in buckets:
         s3.create_bucket(Bucket=bucket)
-    assert run(source, "ingest", str(corpus)).returncode == 0
+    ingest_here(Settings.from_env(source), corpus)
     made = backup(Settings.from_env(source), tmp_path / "backup")
     assert made.blobs == 4 and made.key_ids
     with empty_postgres() as other:
@@ -120,9 +160,8 @@ def test_backup_and_restore_between_s3_buckets_keep_the_stored_bytes(tmp_path, p
         stored = [{o["Key"]: s3.get_object(Bucket=b, Key=o["Key"])["Body"].read()
                    for o in s3.list_objects_v2(Bucket=b)["Contents"]} for b in buckets]
         assert stored[0] == stored[1]  # the same encrypted bytes under the same names
-        before, after = (json.loads(run(env, "search", "Marchuk", "--json").stdout) for env in (source, target))
-        assert before["total_items"] >= 1
-        assert {**after, "took_ms": 0} == {**before, "took_ms": 0}
+        before, after = (search_here(Settings.from_env(env), "Marchuk") for env in (source, target))
+        assert before and after == before
 
 
 def test_search_url_credentials_reach_elasticsearch_as_basic_auth_and_stay_out_of_messages(tmp_path):
