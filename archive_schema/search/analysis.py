@@ -18,8 +18,8 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
-from operator import itemgetter
+from functools import lru_cache, partial
+from operator import is_not, itemgetter
 
 import pymorphy3
 import Stemmer
@@ -50,10 +50,18 @@ os.register_at_fork(after_in_child=_new_lock_after_fork)
 _morphs: dict[str, pymorphy3.MorphAnalyzer] = {}
 _english = Stemmer.Stemmer("english")
 _first, _second = itemgetter(0), itemgetter(1)
+_has_words = partial(is_not, None)  # a chunk's part of a stream (None: the chunk has no words)
 _word_cache: dict[str | None, dict[str, tuple[str, str]]] = {}
 #: the same cache split into word -> lemma and word -> key, so analyse_text can join straight from it
 _lemma_cache: dict[str | None, dict[str, str]] = {}
 _key_cache: dict[str | None, dict[str, str]] = {}
+#: per language: a whitespace-separated chunk of text ("Коваленка,") -> its lowercased words'
+#: lemmas (keys) joined by spaces, None for a chunk without words. No word spans whitespace, so a
+#: text's streams are its chunks' joined; chunks with a number sign depend on the next chunk and
+#: are never stored. Chunks follow the words' Zipf curve, so a warm cache answers almost every one.
+_chunk_terms: dict[str | None, dict[str, str | None]] = {}
+_chunk_keys: dict[str | None, dict[str, str | None]] = {}
+MAX_CACHED = 1_000_000  # entries per language and cache: bounded memory on a pathological vocabulary
 
 
 def _morph(lang: str) -> pymorphy3.MorphAnalyzer:
@@ -88,8 +96,7 @@ def analyse_words(words: list[str], language: str | None) -> list[tuple[str, str
     if None in pairs:
         lemmas = _lemma_cache.setdefault(language, {})
         keys = _key_cache.setdefault(language, {})
-        if len(cache) > 1_000_000:
-            # bounded memory on a pathological vocabulary
+        if len(cache) > MAX_CACHED:
             cache.clear(), lemmas.clear(), keys.clear()
         for i, pair in enumerate(pairs):
             if pair is None:
@@ -112,19 +119,41 @@ def tokenize(text: str, language: str | None = None) -> list[Token]:
 
 def analyse_text(text: str, language: str | None = None) -> tuple[str, str]:
     """The two whitespace-joined token streams (terms, keys) an index stores for a text."""
-    lowered = text.lower()
-    words = WORD_RE.findall(lowered.replace("_", " ") if "_" in lowered else lowered)
-    if NUMBER_SIGNS.isdisjoint(words):
-        # the indexing hot path: every word seen before, joined straight from the caches in C
+    chunks = text.split()
+    terms_of, keys_of = _chunk_terms.get(language), _chunk_keys.get(language)
+    if terms_of is not None:
+        # the indexing hot path: every chunk seen before, joined straight from the caches in C
         try:
-            return (" ".join(map(_lemma_cache[language].__getitem__, words)),
-                    " ".join(map(_key_cache[language].__getitem__, words)))
+            terms, keys = map(terms_of.__getitem__, chunks), map(keys_of.__getitem__, chunks)
+            return " ".join(filter(_has_words, terms)), " ".join(filter(_has_words, keys))
         except KeyError:
-            pass  # an unseen word (or language): analyse_words fills the caches
+            pass  # an unseen chunk: analyse the text word by word, and remember its chunks
+    result = _analyse_words_of(text.lower(), language)
+    _remember_chunks(chunks, language)
+    return result
+
+
+def _analyse_words_of(lowered: str, language: str | None) -> tuple[str, str]:
+    words = WORD_RE.findall(lowered.replace("_", " ") if "_" in lowered else lowered)
     pairs = analyse_words(words, language)
     if None in pairs:
         pairs = [p for p in pairs if p]
     return " ".join(map(_first, pairs)), " ".join(map(_second, pairs))
+
+
+def _remember_chunks(chunks: list[str], language: str | None) -> None:
+    terms_of = _chunk_terms.setdefault(language, {})
+    keys_of = _chunk_keys.setdefault(language, {})
+    if len(terms_of) > MAX_CACHED:
+        terms_of.clear(), keys_of.clear()
+    for chunk in set(chunks).difference(terms_of):
+        words = WORD_RE.findall(chunk.lower().replace("_", " "))
+        if not words:
+            terms_of[chunk] = keys_of[chunk] = None
+        elif NUMBER_SIGNS.isdisjoint(words):
+            pairs = analyse_words(words, language)  # every word cached by now
+            terms_of[chunk] = " ".join(map(_first, pairs))
+            keys_of[chunk] = " ".join(map(_second, pairs))
 
 
 def _cyrillic_lang(word: str, hint: str | None) -> list[str]:

@@ -6,7 +6,7 @@ because both backends must return the same snippet for the same page.
 from __future__ import annotations
 
 from html import escape
-from itertools import accumulate
+from itertools import accumulate, islice
 from operator import sub
 
 from archive_schema.search.analysis import WORD_RE, analyse_words
@@ -49,35 +49,42 @@ def _fuzzy_match(word: str, by_length: dict[int, list[tuple[str, frozenset, int]
 
 def snippet(text: str, hl: Highlights, language: str | None = None) -> str:
     """HTML-escaped excerpt of text around its matches, each wrapped in <mark>…</mark>."""
-    matches = list(WORD_RE.finditer(text.replace("_", " ")))
-    if not matches:
+    spaced = text.replace("_", " ") if "_" in text else text
+    words = WORD_RE.findall(spaced.lower())
+    if not words:
         return escape(text[:200])
-    words = WORD_RE.findall(text.replace("_", " ").lower())
     # one verdict per distinct word and language for the whole query: pages share most words
     memo = hl.checked.setdefault(language, {})
-    unique = set(words)
-    todo = list(unique.difference(memo))
+    todo = list(set(words).difference(memo))
     if todo:
-        fuzzy, fuzzy_keys = _by_length(hl.fuzzy), _by_length(hl.fuzzy_keys)
-        for word, pair in zip(todo, analyse_words(todo, language)):
-            memo[word] = pair is not None and _is_match(pair[0], pair[1], word, hl, fuzzy, fuzzy_keys)
-    matched = {word for word in unique if memo[word]}
-    marked = [word in matched for word in words]
+        pairs = analyse_words(todo, language)
+        if hl.prefixes or hl.fuzzy or hl.fuzzy_keys:
+            fuzzy, fuzzy_keys = _by_length(hl.fuzzy), _by_length(hl.fuzzy_keys)
+            for word, pair in zip(todo, pairs):
+                memo[word] = pair is not None and _is_match(pair[0], pair[1], word, hl, fuzzy, fuzzy_keys)
+        else:  # exact lemmas and keys only: the common case, kept short
+            lemmas, keys = hl.lemmas, hl.keys
+            for word, pair in zip(todo, pairs):
+                memo[word] = pair is not None and (pair[0] in lemmas or pair[1] in keys)
+    marked = list(map(memo.__getitem__, words))
     # the first window of SNIPPET_WORDS words (ending at word i) with the most matches, by prefix sums
     sums = list(accumulate(marked, initial=0))
     counts = list(map(sub, sums[1:], [0] * SNIPPET_WORDS + sums[1:-SNIPPET_WORDS]))
     best = max(0, max(range(len(counts)), key=counts.__getitem__) - SNIPPET_WORDS + 1) if counts else 0
     # start a few words before the first match in the best window, so it reads in context
-    window_end = min(len(matches), best + SNIPPET_WORDS)
+    window_end = min(len(words), best + SNIPPET_WORDS)
     first = next((i for i in range(best, window_end) if marked[i]), best)
     lead = max(0, first - 4)
-    last = min(len(matches), lead + SNIPPET_WORDS) - 1
-    begin, end = matches[lead].start(), matches[last].end()
+    last = min(len(words), lead + SNIPPET_WORDS) - 1
+    # spans only of the words shown (a page's words and its lowercased words are the same matches)
+    matches = list(islice(WORD_RE.finditer(spaced), lead, last + 1))
+    if not matches:  # lowercasing changed the words (never seen): no marks rather than wrong ones
+        return escape(text[:200])
+    begin, end = matches[0].start(), matches[-1].end()
     parts = ["…" if begin > 0 else ""]
     cursor = begin
-    for i in range(lead, last + 1):
-        if marked[i]:
-            match = matches[i]
+    for match, mark in zip(matches, marked[lead:last + 1]):
+        if mark:
             parts.append(escape(text[cursor:match.start()]))
             parts.append(f"<mark>{escape(text[match.start():match.end()])}</mark>")
             cursor = match.end()
