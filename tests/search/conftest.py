@@ -9,30 +9,12 @@ import secrets
 from pathlib import Path
 
 import pytest
-from elastic_transport import Urllib3HttpNode
 from osmem_server import OsmemServer
 
 from archive_schema.search import open_search
+from bench.osmem_node import PlainJsonNode  # also imported from here by other tests
 
 BACKENDS = ["embedded", "elasticsearch"]
-
-
-class PlainJsonNode(Urllib3HttpNode):
-    """Sends plain JSON media types instead of the client's ``compatible-with=N`` ones.
-
-    The official client always rewrites Accept/Content-Type to
-    ``application/vnd.elasticsearch+json; compatible-with=9`` (real Elasticsearch 8/9 accept it);
-    osmem-server refuses those, so the tests, and only the tests, undo the rewrite on the wire.
-    """
-
-    def perform_request(self, method, target, body=None, headers=None, **kwargs):
-        if headers:
-            headers = headers.copy()
-            for name in ("accept", "content-type"):
-                if value := headers.get(name):
-                    headers[name] = (value.replace("vnd.elasticsearch+", "")
-                                     .split(";", 1)[0].strip())
-        return super().perform_request(method, target, body=body, headers=headers, **kwargs)
 
 
 @pytest.fixture(scope="session")
