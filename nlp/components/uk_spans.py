@@ -23,6 +23,7 @@ follows an institution word, and no landmark span is made there.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -70,6 +71,7 @@ NAMED_AFTER_KIND = re.compile(
 SENTENCE_END = re.compile(r"(?:^|[.!?…:;—–]|\n)\s*$")
 
 
+@lru_cache(maxsize=100_000)
 def _adjective_forms(word: str) -> frozenset[tuple[str | None, ...]]:
     """(case, gender, number) of the word's readings as an adjective (empty when it cannot be one)."""
     return frozenset((p.tag.case, p.tag.gender, p.tag.number) for p in analyser("uk").parse(word) if p.tag.POS == "ADJF")
@@ -87,6 +89,7 @@ def _agreeing_adjectives(words: list[str]) -> bool:
     return True
 
 
+@lru_cache(maxsize=100_000)
 def _is_place_noun(word: str) -> bool:
     if word == "площею":  # "у Луганську площею 53 кв. м": an area, not a square
         return False
