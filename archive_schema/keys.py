@@ -26,6 +26,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Text, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
 
 from .ids import new_id
@@ -197,13 +198,17 @@ def install_column_key(engine, keyring: Keyring) -> None:
     with Session(engine.execution_options(svidok_readonly=True)) as session:
         row = session.execute(query).first()
     if row is None:  # the first time: create it (the unique purpose makes a concurrent creator fail, not fork)
-        with Session(engine) as session, session.begin():
-            row = session.execute(query).first()
-            if row is None:
-                new = DataKey(id=new_id(), purpose=COLUMN_PURPOSE)
-                new.wrapped = keyring.wrap(secrets.token_bytes(KEY_BYTES), _about(new.id, COLUMN_PURPOSE))
-                session.add(new)
-                row = (new.id, new.wrapped)
+        try:
+            with Session(engine) as session, session.begin():
+                row = session.execute(query).first()
+                if row is None:
+                    new = DataKey(id=new_id(), purpose=COLUMN_PURPOSE)
+                    new.wrapped = keyring.wrap(secrets.token_bytes(KEY_BYTES), _about(new.id, COLUMN_PURPOSE))
+                    session.add(new)
+                    row = (new.id, new.wrapped)
+        except IntegrityError:  # another process created it between our read and our insert: use theirs
+            with Session(engine.execution_options(svidok_readonly=True)) as session:
+                row = session.execute(query).one()
     key = keyring.unwrap(row[1], _about(row[0], COLUMN_PURPOSE))
     kid = key_id(key)
     _column_keys[kid] = AESGCM(key)
