@@ -8,6 +8,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import string
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -361,4 +362,5 @@ def _fields_of(pages: list[PageDoc]) -> list[dict]:
 
 
 def _regex_escape(text: str) -> str:
-    return "".join("\\" + ch if not ch.isalnum() else ch for ch in text)
+    # the engine's (Rust) regex syntax refuses escapes of anything but ASCII punctuation ("\\£" is an error)
+    return "".join("\\" + ch if ch in string.punctuation else ch for ch in text)
