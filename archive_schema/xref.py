@@ -409,7 +409,8 @@ def _like(text: str) -> str:
 
 def list_entities(session: Session, *, kind: str | None = None, q: str | None = None, page: int = 1,
                   size: int = 50) -> EntityList:
-    """Entities that were not merged away, most mentioned first; ``q`` matches any of their names, in any
+    """Entities that were not merged away and are mentioned in an item the actor may see, most mentioned
+    first; ``q`` matches any of their names, in any
     script or case form (by name key, ``Коваленко`` finds ``Kovalenko``) or as written."""
     where = [Entity.merged_into_id.is_(None)]
     if kind:
@@ -422,10 +423,12 @@ def list_entities(session: Session, *, kind: str | None = None, q: str | None = 
     counts = (select(Mention.entity_id, func.count().label("n")).where(Mention.entity_id.is_not(None),
                                                                         _visible(Mention.item_id))
               .group_by(Mention.entity_id).subquery())
-    mentions = func.coalesce(counts.c.n, 0)
-    total = session.scalar(select(func.count()).select_from(Entity).where(*where))
+    # Only entities the actor meets in an item they may see: a name found only in hidden items is itself a leak.
+    mentions = counts.c.n
+    total = session.scalar(select(func.count()).select_from(Entity)
+                           .join(counts, counts.c.entity_id == Entity.id).where(*where))
     rows = session.execute(
         select(Entity.id, Entity.kind, Entity.name, mentions.label("mentions"))
-        .outerjoin(counts, counts.c.entity_id == Entity.id).where(*where)
+        .join(counts, counts.c.entity_id == Entity.id).where(*where)
         .order_by(mentions.desc(), Entity.name, Entity.id).offset((page - 1) * size).limit(size)).all()
     return EntityList(total or 0, page, size, [EntityListEntry(r.id, r.kind, r.name, r.mentions) for r in rows])

@@ -1,10 +1,10 @@
 """Resolution across scripts and cases, and the cross-reference queries over the fictional corpus."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from archive_schema import xref
-from archive_schema.models import Entity, EvidenceItem, Mention
+from archive_schema import policy, xref
+from archive_schema.models import Collection, Entity, EvidenceItem, Mention
 
 from .conftest import entity_of
 
@@ -125,3 +125,23 @@ def test_every_mention_of_the_corpus_is_stored_per_page(archive):
     with archive.db.reader() as session:
         labels = set(session.scalars(select(Mention.label)))
     assert {"PERSON", "LOCATION", "FACILITY", "DATE"} <= labels
+
+
+def test_a_name_found_only_in_items_the_actor_may_not_see_is_not_listed(archive):
+    """An entity list is itself evidence of who is in the archive: a viewer must not meet names from hidden items."""
+    with archive.db.sessions.begin() as session:
+        north = select(EvidenceItem.id).join(Collection).where(Collection.name == "north")
+        session.execute(update(EvidenceItem).values(classification="public"))
+        session.execute(update(EvidenceItem).where(EvidenceItem.id.in_(north)).values(classification="confidential"))
+    with archive.db.reader() as session:
+        everyone = {e.id: e.mentions for e in xref.list_entities(session, size=500).entities}
+        seen = (select(Mention.entity_id).join(EvidenceItem, EvidenceItem.id == Mention.item_id)
+                .where(EvidenceItem.classification == "public", Mention.entity_id.is_not(None)))
+        public_entities = set(session.scalars(seen))
+        viewer = policy.Actor("viewer-tester", "viewer")
+        with policy.acting_as(viewer):
+            listed = xref.list_entities(session, size=500)
+    hidden = set(everyone) - public_entities
+    assert hidden, "the corpus should have names found only in the north collection"
+    assert {e.id for e in listed.entities} == public_entities
+    assert listed.total == len(public_entities)
