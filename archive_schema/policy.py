@@ -9,7 +9,9 @@ The matrix (``ROLE_ACTIONS`` and ``ROLE_CLASSIFICATIONS``):
 ================  ============================================================================================
 role              may
 ================  ============================================================================================
-(anonymous)       read the API description (``spec.read``) and sign in (``public``); nothing else
+(anonymous)       read the API description (``spec.read``), sign in (``public``), and list, read and download
+                  items classified *public* (published material: ``public`` means publishable); nothing else —
+                  no search, no entities, no cases, no writes
 viewer            search and read *public* items (metadata, pages, originals), collections, entities, status;
                   cases they are members of, read only; make API tokens for themselves
 archivist         viewer + upload and edit item metadata, import registry lists; sees *public* and
@@ -88,7 +90,9 @@ ACTIONS = (PUBLIC, SPEC_READ, SIGNED_IN, STATUS_READ, ITEM_LIST, ITEM_READ, ITEM
            CASE_EDIT, CASE_EXPORT, CASE_MEMBERS, TOKEN_CREATE, USER_MANAGE, AUDIT_READ, AUDIT_VERIFY, INQUIRY_READ,
            INQUIRY_ANSWER, REGISTRY_READ, REGISTRY_IMPORT, SYSTEM)
 
-ANONYMOUS_ACTIONS = frozenset({PUBLIC, SPEC_READ})
+ANONYMOUS_ACTIONS = frozenset({PUBLIC, SPEC_READ, ITEM_LIST, ITEM_READ, ITEM_DOWNLOAD})
+#: what an anonymous caller sees: published items only
+ANONYMOUS_CLASSIFICATIONS = frozenset({Classification.public.value})
 _READER = frozenset({PUBLIC, SPEC_READ, SIGNED_IN, STATUS_READ, ITEM_LIST, ITEM_READ, ITEM_DOWNLOAD,
                      COLLECTION_LIST, SEARCH, ENTITY_READ, CASE_LIST, CASE_READ, TOKEN_CREATE})
 ROLE_ACTIONS: Mapping[str, frozenset[str]] = {
@@ -151,6 +155,11 @@ def operator() -> Actor:
         except Exception:  # no passwd entry (containers)
             login = "unknown"
     return Actor(f"cli:{login}", Role.admin.value, "operator")
+
+
+def acting_name() -> str:
+    """The name audit events record for whoever acts now: the current actor, else the local operator."""
+    return (current() or operator()).name
 
 
 def actor_for(session: Session, user: User) -> Actor:
@@ -223,7 +232,7 @@ def can(actor: Actor, action: str, obj: object = None) -> bool:
 def item_filter(actor: Actor) -> ColumnElement[bool]:
     """The items the actor sees, as a criterion on ``EvidenceItem``."""
     if actor.role is None:
-        return false()
+        return EvidenceItem.classification.in_(sorted(ANONYMOUS_CLASSIFICATIONS))
     if actor.is_admin:
         return true()
     clauses: list[ColumnElement[bool]] = []
@@ -238,7 +247,7 @@ def item_filter(actor: Actor) -> ColumnElement[bool]:
 
 def item_id_visible(actor: Actor | None, item_id: ColumnElement) -> ColumnElement[bool]:
     """The items the actor sees, as a criterion on any item id column (``Mention.item_id`` …)."""
-    if actor is None or actor.role is None:
+    if actor is None:
         return false()
     if actor.is_admin:
         return true()
@@ -249,7 +258,7 @@ def item_visible(actor: Actor, item: EvidenceItem) -> bool:
     if actor.is_admin:
         return True
     if actor.role is None:
-        return False
+        return item.classification in ANONYMOUS_CLASSIFICATIONS
     if item.classification in ROLE_CLASSIFICATIONS.get(actor.role, frozenset()):
         return True
     session = object_session(item)

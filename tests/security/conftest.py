@@ -26,7 +26,7 @@ ACTORS = ("anonymous", *ROLES, *(f"{r}-member" for r in ROLES))
 def expected_to_see(actor: str, classification: str, in_case: bool) -> bool:
     """The issue's matrix, written out here independently of ``archive_schema.policy``."""
     if actor == "anonymous":
-        return False
+        return classification == "public"  # published material: listed, read and downloaded without signing in
     role, member = actor.removesuffix("-member"), actor.endswith("-member")
     if role == "admin":
         return True
