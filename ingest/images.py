@@ -21,6 +21,7 @@ from PIL import ExifTags, Image, ImageOps, ImageSequence, TiffImagePlugin, Unide
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from archive_schema import policy
 from archive_schema.models import EvidenceItem
 
 pillow_heif.register_heif_opener()  # HEIC/HEIF photos (iPhones) open like any other image
@@ -134,7 +135,8 @@ def distance(a: str, b: str) -> int:
 
 
 def similar(session: Session, item_id: str, max_distance: int = MAX_DISTANCE) -> list[dict[str, Any]]:
-    """Other items whose photo is a near-duplicate of this one's, closest first: id, filename, distance."""
+    """Other items whose photo is a near-duplicate of this one's and that the current actor may see (the policy's
+    filter, in the query), closest first: id, filename, distance."""
     item = session.get(EvidenceItem, item_id)
     mine = (item.properties or {}).get(PHASH) if item else None
     if not mine:
@@ -142,7 +144,8 @@ def similar(session: Session, item_id: str, max_distance: int = MAX_DISTANCE) ->
     found = []
     phash = EvidenceItem.properties[PHASH].as_string()
     rows = session.execute(select(EvidenceItem.id, EvidenceItem.filename, phash)
-                           .where(phash.is_not(None), EvidenceItem.id != item_id))
+                           .where(phash.is_not(None), EvidenceItem.id != item_id,
+                                  policy.item_id_visible(policy.current(), EvidenceItem.id)))
     for other_id, filename, other in rows:
         try:
             bits = distance(mine, other)

@@ -7,7 +7,7 @@ from flask import Blueprint, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from archive_schema import policy
 from archive_schema.models import Collection, EvidenceItem
@@ -81,20 +81,20 @@ def _metadata(form: MultiDict, files: MultiDict) -> ItemMeta:
     errors = []
     for name in form:
         if name == "file":
-            errors.append({"field": name, "detail": "must be a file part (with a filename), not a text field"})
+            errors.append({"field": name or "(unnamed part)", "detail": "must be a file part (with a filename), not a text field"})
         elif name not in FIELDS:
-            errors.append({"field": name, "detail": f"unknown field; known: file, {', '.join(FIELDS)}"})
+            errors.append({"field": name or "(unnamed part)", "detail": f"unknown field; known: file, {', '.join(FIELDS)}"})
         elif len(form.getlist(name)) > 1:
-            errors.append({"field": name, "detail": "given more than once"})
+            errors.append({"field": name or "(unnamed part)", "detail": "given more than once"})
     for name in files:
         if name != "file":
-            errors.append({"field": name, "detail": "unknown file field; send files as 'file' parts"})
+            errors.append({"field": name or "(unnamed part)", "detail": "unknown file field; send files as 'file' parts"})
     values = {name: form[name] for name in FIELDS if name in form}
     for name, value in values.items():
         try:
             ItemMeta.from_mapping({name: value})
         except MetadataError as exc:
-            errors.append({"field": name, "detail": str(exc)})
+            errors.append({"field": name or "(unnamed part)", "detail": str(exc)})
     if errors:
         raise Invalid(errors)
     return ItemMeta.from_mapping(values)
@@ -158,14 +158,7 @@ def get_item(item_id: str):
 
 
 def _near_duplicates(session, item_id: str) -> list[NearDuplicateOut]:
-    """Near-duplicate photos the caller may see (``find_item`` decides, as for the item itself)."""
+    """Near-duplicate photos the caller may see (``similar`` filters by the request's actor)."""
     from ingest.images import similar
 
-    visible = []
-    for near in similar(session, item_id):
-        try:
-            find_item(session, near["id"])
-        except NotFound:
-            continue
-        visible.append(NearDuplicateOut(id=near["id"], distance=near["distance"]))
-    return visible
+    return [NearDuplicateOut(id=near["id"], distance=near["distance"]) for near in similar(session, item_id)]
