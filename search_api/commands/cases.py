@@ -5,13 +5,12 @@ import contextlib
 import dataclasses
 import datetime as dt
 import json
-import os
 from pathlib import Path
 from typing import Iterator
 
 import click
 
-from archive_schema import cases as case_records
+from archive_schema import cases as case_records, policy
 from archive_schema.settings import Settings
 
 FORUMS = click.Choice(list(case_records.FORUMS))
@@ -25,7 +24,8 @@ def _settings() -> Settings:
 
 
 def _actor() -> str:
-    return f"cli:{os.environ.get('USER') or os.environ.get('USERNAME') or 'unknown'}"
+    """Who acts, as the audit chain records it: the ``--as`` user, else the login running the command."""
+    return policy.acting_name()
 
 
 @contextlib.contextmanager

@@ -4,14 +4,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import os
 from pathlib import Path
 from typing import Any, Iterator
 
 import click
 from sqlalchemy.orm import Session
 
-from archive_schema import xref
+from archive_schema import policy, xref
 from archive_schema.db import Database, connect
 from archive_schema.settings import Settings
 
@@ -41,8 +40,8 @@ def _reading() -> Iterator[Session]:
 
 
 def _actor() -> str:
-    """Who decided, as the audit chain records it: the login running the command."""
-    return f"cli:{os.environ.get('USER') or os.environ.get('USERNAME') or 'unknown'}"
+    """Who acts, as the audit chain records it: the ``--as`` user, else the login running the command."""
+    return policy.acting_name()
 
 
 def _echo_json(value: Any) -> None:
