@@ -168,3 +168,13 @@ def test_big_upload_is_stored_intact(client):
                            content_type="multipart/form-data")
     (entry,) = response.get_json()["items"]
     assert client.get(f"{entry['url']}/original").data == content
+
+
+def test_a_part_without_a_field_name_is_a_400_that_says_so(client, app):
+    boundary = "svidok-test-boundary"
+    data = (f"--{boundary}\r\nContent-Disposition: form-data; filename=\"a.txt\"\r\n\r\nfictional\r\n"
+            f"--{boundary}--\r\n").encode()
+    body = assert_problem(client.post("/api/v1/items", data=data,
+                                      content_type=f"multipart/form-data; boundary={boundary}"), 400)
+    assert all(isinstance(error["field"], str) and error["field"] for error in body["errors"]), body["errors"]
+    assert _no_items(app)
