@@ -17,9 +17,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from . import audit, policy
-from .models import (Case, CaseMember, CasePerson, ChronologyEntry, ChronologyRef, EntityName, EvidenceItem,
+from .models import (Case, CaseMember, CasePerson, ChronologyEntry, ChronologyRef, EvidenceItem,
                      Exhibit, LegalQualification, Mention, Page)
-from .search.analysis import WORD_RE, name_key
 
 FORUMS = ("echr", "icc", "un", "national")
 MEMBER_ROLES = ("lead", "lawyer", "investigator", "viewer")

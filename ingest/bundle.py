@@ -39,7 +39,7 @@ from sqlalchemy import select
 
 from archive_schema import audit
 from archive_schema.cases import ICC_SECTIONS, get_case, ordered_exhibits, qualifications, visible_items
-from archive_schema.models import Case, EvidenceItem, Exhibit, Page
+from archive_schema.models import Case, Exhibit, Page
 
 from .cases import NameMatcher, Warning, case_warnings
 from .pipeline import Context

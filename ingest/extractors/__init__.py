@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, ClassVar, Iterator
+from typing import Any, ClassVar, Iterator
 
 from archive_schema.settings import Settings
 
