@@ -234,6 +234,45 @@ def mark_reviewed(session: Session, exhibit_id: str, *, actor: str = audit.SYSTE
     return exhibit
 
 
+def edit_exhibit(session: Session, exhibit_id: str, *, description: str, pages: tuple[int, int],
+                 date: dt.date | None, actor: str = audit.SYSTEM) -> Exhibit:
+    """Change an exhibit's description, page range and date. Its number stays; it needs a new review."""
+    exhibit = session.get(Exhibit, exhibit_id)
+    if exhibit is None:
+        raise CaseError(f"no exhibit {exhibit_id}")
+    item = exhibit.item
+    count = 1 if item.media_type.startswith("image/") else (item.page_count or 0)
+    if not 1 <= pages[0] <= pages[1] <= count:
+        raise CaseError(f"pages {pages[0]}-{pages[1]} are outside the document's 1-{count}")
+    before = {"description": exhibit.description, "pages": [exhibit.page_start, exhibit.page_end],
+              "date": exhibit.date.isoformat() if exhibit.date else None}
+    exhibit.description, (exhibit.page_start, exhibit.page_end) = description, pages
+    if date != exhibit.date:
+        exhibit.date, exhibit.date_precision = date, "day" if date else None
+    exhibit.reviewed = False  # changed pages need a new look before filing
+    audit.record(session, "case.exhibit.edit", actor=actor, object_type="case", object_id=exhibit.case_id,
+                 details={"exhibit": exhibit.id, "number": exhibit.number, "before": before,
+                          "pages": list(pages), "date": date.isoformat() if date else None})
+    return exhibit
+
+
+def move_exhibit(session: Session, exhibit_id: str, step: int, *, actor: str = audit.SYSTEM) -> Exhibit:
+    """Move an exhibit ``step`` places in the case's order (positions swap; numbers never change)."""
+    exhibit = session.get(Exhibit, exhibit_id)
+    if exhibit is None:
+        raise CaseError(f"no exhibit {exhibit_id}")
+    ordered = sorted(exhibit.case.exhibits, key=lambda e: (e.position, e.created_at))
+    at = ordered.index(exhibit)
+    if not 0 <= at + step < len(ordered):
+        return exhibit
+    ordered[at], ordered[at + step] = ordered[at + step], ordered[at]
+    for position, e in enumerate(ordered, start=1):
+        e.position = position
+    audit.record(session, "case.exhibit.move", actor=actor, object_type="case", object_id=exhibit.case_id,
+                 details={"exhibit": exhibit.id, "number": exhibit.number, "position": at + step + 1})
+    return exhibit
+
+
 # --- chronology and qualifications ------------------------------------------------------------------------------
 
 def add_chronology_entry(session: Session, case_id: str, date: dt.date, text: str, *, precision: str = "day",

@@ -16,7 +16,7 @@ from typing import get_args
 from werkzeug.exceptions import Conflict, NotFound
 
 from archive_schema import cases as case_records
-from archive_schema import audit, policy
+from archive_schema import policy
 from archive_schema.models import Case, EvidenceItem, Exhibit
 from ingest.cases import case_warnings
 
@@ -135,49 +135,16 @@ def exhibit_edit(case_id: str, exhibit_id: str):
             raise case_records.CaseError(_("This exhibit is not in the case."))
         actor = guard.actor().name
         if form.get("move") in ("up", "down"):
-            _move_exhibit(writer, exhibit, -1 if form["move"] == "up" else 1, actor=actor)
+            case_records.move_exhibit(writer, exhibit.id, -1 if form["move"] == "up" else 1, actor=actor)
         elif form.get("reviewed"):
             case_records.mark_reviewed(writer, exhibit.id, actor=actor)
         else:
             date = form.get("date", "").strip()
-            _edit_exhibit(writer, exhibit, description=form.get("description", "").strip(),
-                          pages=case_records.parse_pages(form.get("pages", "")), date=_date(date) if date else None,
-                          actor=actor)
+            case_records.edit_exhibit(writer, exhibit.id, description=form.get("description", "").strip(),
+                                      pages=case_records.parse_pages(form.get("pages", "")),
+                                      date=_date(date) if date else None, actor=actor)
 
     return _edit(case_id, change)
-
-
-# Editing and reordering exhibits: archive_schema.cases has no functions for these yet (only add, renumber and
-# review); they live here until it does. Numbers never change (see Exhibit); positions are swapped.
-
-def _edit_exhibit(session, exhibit: Exhibit, *, description: str, pages: tuple[int, int], date: dt.date | None,
-                  actor: str) -> None:
-    item = exhibit.item
-    count = 1 if item.media_type.startswith("image/") else (item.page_count or 0)
-    if not 1 <= pages[0] <= pages[1] <= count:
-        raise case_records.CaseError(_("Pages %(a)s-%(b)s are outside the document's 1-%(n)s.", a=pages[0],
-                                       b=pages[1], n=count))
-    before = {"description": exhibit.description, "pages": [exhibit.page_start, exhibit.page_end],
-              "date": exhibit.date.isoformat() if exhibit.date else None}
-    exhibit.description, (exhibit.page_start, exhibit.page_end) = description, pages
-    if date != exhibit.date:
-        exhibit.date, exhibit.date_precision = date, "day" if date else None
-    exhibit.reviewed = False  # changed pages need a new look before filing
-    audit.record(session, "case.exhibit.edit", actor=actor, object_type="case", object_id=exhibit.case_id,
-                 details={"exhibit": exhibit.id, "number": exhibit.number, "before": before,
-                          "pages": list(pages), "date": date.isoformat() if date else None})
-
-
-def _move_exhibit(session, exhibit: Exhibit, step: int, *, actor: str) -> None:
-    ordered = sorted(exhibit.case.exhibits, key=lambda e: (e.position, e.created_at))
-    at = ordered.index(exhibit)
-    if not 0 <= at + step < len(ordered):
-        return
-    ordered[at], ordered[at + step] = ordered[at + step], ordered[at]
-    for position, e in enumerate(ordered, start=1):
-        e.position = position
-    audit.record(session, "case.exhibit.move", actor=actor, object_type="case", object_id=exhibit.case_id,
-                 details={"exhibit": exhibit.id, "number": exhibit.number, "position": at + step + 1})
 
 
 def _date(text: str) -> dt.date:

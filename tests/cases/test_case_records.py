@@ -39,6 +39,32 @@ def test_exhibit_numbers_are_stable_until_renumbered(ctx, items):
             cases.add_exhibit(session, case.id, items["record.pdf"], pages=(2, 9))
 
 
+def test_editing_and_moving_exhibits_keeps_numbers_and_asks_for_a_new_review(ctx, items):
+    from archive_schema import audit
+
+    with ctx.db.sessions.begin() as session:
+        case = cases.create_case(session, forum="icc", title="Fictional communication")
+        first = cases.add_exhibit(session, case.id, items["record.pdf"], pages=(1, 1))
+        second = cases.add_exhibit(session, case.id, items["photo.png"])
+        cases.mark_reviewed(session, first.id)
+        cases.edit_exhibit(session, first.id, description="Transfer order", pages=(2, 3), date=dt.date(2022, 4, 2))
+        assert (first.page_start, first.page_end, first.reviewed, first.number) == (2, 3, False, "1")
+        with pytest.raises(cases.CaseError, match="outside"):
+            cases.edit_exhibit(session, first.id, description="", pages=(2, 4), date=None)
+        with pytest.raises(cases.CaseError):
+            cases.edit_exhibit(session, "missing", description="", pages=(1, 1), date=None)
+        cases.move_exhibit(session, second.id, -1)
+        order = sorted(case.exhibits, key=lambda e: e.position)
+        assert [e.id for e in order] == [second.id, first.id]
+        assert (first.number, second.number) == ("1", "2")
+        cases.move_exhibit(session, second.id, -1)  # already first: nothing moves
+        assert [e.id for e in sorted(case.exhibits, key=lambda e: e.position)] == [second.id, first.id]
+        case_id = case.id
+    with ctx.db.reader() as session:
+        actions = [e.action for e in audit.events_for(session, "case", case_id)]
+    assert actions.count("case.exhibit.edit") == 1 and actions.count("case.exhibit.move") == 1
+
+
 def test_an_exhibit_from_search_hits_spans_the_matching_pages(ctx, items):
     with ctx.db.sessions.begin() as session:
         case = cases.create_case(session, forum="icc", title="Fictional communication")
