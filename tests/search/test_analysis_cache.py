@@ -1,0 +1,27 @@
+"""The chunk cache behind analyse_text gives exactly what word-by-word analysis gives."""
+from __future__ import annotations
+
+import pytest
+
+from archive_schema.search import analysis
+
+TEXTS = [
+    "Коваленка, (Петренко) — «Харків»! Коваленка",
+    "SIZO No. 2 and СІЗО №2; no 3, nr 4 n\n5 номер 6",  # number signs depend on the next chunk
+    "snake_case_word x_ _y __",
+    "м'ясо м’ясо Kovalenko's Kowalenko",
+    "Kовaленко KOВАЛЕНКО ь ъ — ,,, ...",
+    "a  b\n\tc\u00a0d\u2003e",  # every kind of whitespace
+    "",
+]
+
+
+@pytest.mark.parametrize("language", ["uk", "ru", "en", None])
+def test_cached_chunks_give_the_word_by_word_streams(language):
+    expected = [analysis._analyse_words_of(text.lower(), language) for text in TEXTS]
+    cold = [analysis.analyse_text(text, language) for text in TEXTS]
+    warm = [analysis.analyse_text(text, language) for text in TEXTS]  # now from the chunk cache
+    mixed = analysis.analyse_text(" ".join(reversed(TEXTS)), language)
+    assert cold == warm == expected
+    assert mixed == analysis._analyse_words_of(" ".join(reversed(TEXTS)).lower(), language)
+    assert warm[1][0].split().count("2") == 2 and "no" not in warm[1][0].split()
