@@ -40,7 +40,9 @@ def item(item_id: str):
     page = session.scalar(select(Page).where(Page.item_id == record.id, Page.number == number)) if number else None
     mentions = session.scalars(select(Mention).where(Mention.page_id == page.id).order_by(Mention.start)).all() \
         if page else []
-    custody = custody_api.get_custody(item_id)["events"] if guard.can("custody", record) else None
+    # one view event for the whole page (below), not a second one for the custody part
+    custody = custody_api.custody_of(session, record).model_dump(mode="json")["events"] \
+        if guard.can("custody", record) else None
     for event in custody or ():
         event["details_text"] = json.dumps(event["details"], ensure_ascii=False, sort_keys=True)
     record_view(record, f"page {number} (web)" if number else "metadata (web)")

@@ -109,3 +109,26 @@ def test_no_page_refers_to_another_host(app, staff):
         body = client.get(path).get_data(as_text=True)
         refs = re.findall(r'(?:src|href|action)="([^"]*)"', body)
         assert refs and all(r.startswith(("/", "#")) for r in refs), (path, [r for r in refs if not r.startswith(("/", "#"))])
+
+
+def test_reading_a_confidential_document_page_is_one_view_event(staff, app):
+    """Runs last in this module (it adds a document). The page shows custody too: still one event per look."""
+    import io
+
+    from sqlalchemy import select
+
+    from archive_schema.models import AuditEvent, EvidenceItem
+
+    answer = staff.post("/upload", data={"csrf_token": _token(staff, "/upload"), "classification": "confidential",
+                                         "file": (io.BytesIO(b"Fictional confidential note."), "note.txt")},
+                        content_type="multipart/form-data")
+    assert answer.status_code in (200, 302, 303), answer.get_data(as_text=True)[:500]
+    db = app.extensions["svidok"].db
+    with db.reader() as session:
+        item_id = session.scalar(select(EvidenceItem.id).where(EvidenceItem.filename == "note.txt"))
+    page = staff.get(f"/items/{item_id}")
+    assert page.status_code == 200 and "Fictional confidential note." in page.get_data(as_text=True)
+    with db.reader() as session:
+        views = session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == item_id,
+                                                                AuditEvent.action == "item.view")).all()
+    assert len(views) == 1
