@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from PIL import Image
 from sqlalchemy import select
 
+from archive_schema import policy
 from archive_schema.models import EvidenceItem
 from archive_schema.settings import Settings
 from archive_schema.vocab import ItemState
@@ -75,26 +76,30 @@ def test_exif_and_gps_are_kept_in_the_item_record(photos):
 
 def test_near_duplicates_are_found_across_uploads_and_others_are_not(photos):
     ctx, _, _, items, _ = photos
-    with ctx.db.reader() as session:
+    with ctx.db.reader() as session, policy.acting_as(policy.operator()):
         found = similar(session, items["original.jpg"].id)
         assert similar(session, items["different.png"].id) == []
         assert similar(session, items["note.txt"].id) == []  # not an image: no hash, no neighbours
     assert {f["filename"] for f in found} == {"resized-recompressed.jpg", "from-phone.heic"}
+    with ctx.db.reader() as session:  # the photos are confidential (the default): a viewer, or nobody, meets none
+        with policy.acting_as(policy.Actor("viewer-tester", "viewer")):
+            assert similar(session, items["original.jpg"].id) == []
+        assert similar(session, items["original.jpg"].id) == []
     assert all(0 <= f["distance"] <= 8 for f in found)
 
 
 def test_images_similar_command(photos):
-    from search_api.commands.images import images
+    from search_api.cli import cli  # the whole command tree: the policy guard decides who acts
 
     _, home, _, items, _ = photos
     runner = CliRunner()
     env = {"SVIDOK_HOME": str(home)}
-    result = runner.invoke(images, ["similar", items["original.jpg"].id], env=env)
+    result = runner.invoke(cli, ["images", "similar", items["original.jpg"].id], env=env)
     assert result.exit_code == 0, result.output
     assert "resized-recompressed.jpg" in result.output and "different.png" not in result.output
-    result = runner.invoke(images, ["similar", items["different.png"].id, "--json"], env=env)
+    result = runner.invoke(cli, ["images", "similar", items["different.png"].id, "--json"], env=env)
     assert result.exit_code == 0 and result.output.strip() == "[]"
-    result = runner.invoke(images, ["similar", items["note.txt"].id], env=env)
+    result = runner.invoke(cli, ["images", "similar", items["note.txt"].id], env=env)
     assert result.exit_code != 0 and "has no perceptual hash" in result.output
 
 
@@ -146,7 +151,7 @@ def test_near_duplicates_and_gps_on_each_database(settings, tmp_path):
     ctx = Context.open(settings.with_(stages=("extract", "ocr")))
     try:
         ingest_paths(ctx, [folder])
-        with ctx.db.reader() as session:
+        with ctx.db.reader() as session, policy.acting_as(policy.operator()):
             ids = {item.filename: item.id for item in session.scalars(select(EvidenceItem))}
             assert [f["filename"] for f in similar(session, ids["a.jpg"])] == ["b.png"]
             assert session.get(EvidenceItem, ids["a.jpg"]).properties["gps"]["longitude"] == pytest.approx(37.55)
