@@ -22,11 +22,11 @@ from sqlalchemy.orm import Session
 from archive_schema.models import (Entity, EntityDecision, EntityName, EvidenceItem, Mention, MentionPin, Page,
                                    StageRun, utcnow)
 from archive_schema.search.analysis import name_key
-from archive_schema.vocab import ItemState, StageState
+from archive_schema.vocab import StageState
 
 import logging
 
-from .pipeline import Context, claim_stage, fail_stage, settle_item_state
+from .pipeline import Context, begin_stage, fail_stage, settle_item_state
 
 log = logging.getLogger(__name__)
 
@@ -165,13 +165,10 @@ def run_nlp(ctx: Context, item_id: str, version: str) -> None:
     import nlp
 
     with ctx.db.sessions.begin() as session:
-        item = session.get(EvidenceItem, item_id)
-        if item is None or item.state == ItemState.failed.value:
+        claimed = begin_stage(session, item_id, "nlp", version, ctx.settings.stages)
+        if claimed is None:
             return
-        run = claim_stage(session, item, "nlp", version)
-        if run is None:
-            settle_item_state(session, item, ctx.settings.stages)
-            return
+        item, run = claimed
         run_id, sha256 = run.id, item.sha256
         hint = item.languages[0] if len(item.languages or []) == 1 and item.languages[0] in nlp.PIPELINES else None
     try:

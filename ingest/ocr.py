@@ -244,21 +244,17 @@ class _Job:
 
 def run_ocr(ctx, item_id: str, version: str) -> None:
     """The ``ocr`` stage for one item: a no-op for items with a text layer on every page."""
-    from archive_schema.models import EvidenceItem, Page
-    from archive_schema.vocab import ItemState
+    from archive_schema.models import Page
 
     from .extractors import ExtractionError
     from .images import ImageError
-    from .pipeline import claim_stage, fail_stage, settle_item_state
+    from .pipeline import begin_stage, fail_stage
 
     with ctx.db.sessions.begin() as session:
-        item = session.get(EvidenceItem, item_id)
-        if item is None or item.state == ItemState.failed.value:
+        claimed = begin_stage(session, item_id, "ocr", version, ctx.settings.stages)
+        if claimed is None:
             return
-        run = claim_stage(session, item, "ocr", version)
-        if run is None:
-            settle_item_state(session, item, ctx.settings.stages)
-            return
+        item, run = claimed
         is_image = item.media_type.startswith("image/")
         empty: list[int] = []
         if item.media_type == "application/pdf":  # page text may be encrypted at rest: test it here, not in SQL

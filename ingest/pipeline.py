@@ -191,6 +191,21 @@ def claim_stage(session: Session, item: EvidenceItem, stage: str, version: str) 
     return run
 
 
+def begin_stage(session: Session, item_id: str, stage: str, version: str, stages: tuple[str, ...], *,
+                skip_failed: bool = True) -> tuple[EvidenceItem, StageRun] | None:
+    """The item and its claimed stage run, or None when there is nothing to do here: the item is gone (or has
+    failed, with ``skip_failed``), or the stage is done or held by a live process (the item's state is then
+    settled from its stage runs)."""
+    item = session.get(EvidenceItem, item_id)
+    if item is None or (skip_failed and item.state == ItemState.failed.value):
+        return None
+    run = claim_stage(session, item, stage, version)
+    if run is None:
+        settle_item_state(session, item, stages)
+        return None
+    return item, run
+
+
 def _holder_dead(run: StageRun) -> bool:
     host, _, pid = (run.worker or "").rpartition(":")
     if host == socket.gethostname() and pid.isdigit():
@@ -221,13 +236,10 @@ def process(ctx: Context, item_id: str) -> str:
 
 def run_extract(ctx: Context, item_id: str, version: str) -> None:
     with ctx.db.sessions.begin() as session:
-        item = session.get(EvidenceItem, item_id)
-        if item is None:
+        claimed = begin_stage(session, item_id, "extract", version, ctx.settings.stages, skip_failed=False)
+        if claimed is None:
             return
-        run = claim_stage(session, item, "extract", version)
-        if run is None:
-            settle_item_state(session, item, ctx.settings.stages)
-            return
+        item, run = claimed
         run_id, sha256, filename, size = run.id, item.sha256, item.filename, item.size
     try:
         with ctx.local_copy(sha256) as path:
