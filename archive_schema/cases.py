@@ -17,6 +17,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from . import audit, policy
+from .search.sync import request_index
 from .models import (Case, CaseMember, CasePerson, ChronologyEntry, ChronologyRef, EvidenceItem,
                      Exhibit, LegalQualification, Mention, Page)
 
@@ -177,6 +178,7 @@ def add_exhibit(session: Session, case_id: str, item_id: str, *, pages: tuple[in
                       position=position)
     session.add(exhibit)
     session.flush()
+    request_index(session, item.id)  # the case's members now find the item in search
     audit.record(session, "case.exhibit.add", actor=actor, object_type="case", object_id=case.id,
                  details={"exhibit": exhibit.id, "number": exhibit.number, "item": item.id,
                           "sha256": item.sha256, "pages": [start, end]})

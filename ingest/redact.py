@@ -32,6 +32,7 @@ from sqlalchemy import select
 from archive_schema import audit
 from archive_schema.cases import CaseError, get_case
 from archive_schema.models import EvidenceItem, Exhibit, ItemLink
+from archive_schema.search.sync import request_index
 
 from .bundle import Part, prepare_pdfs
 from .cases import NameMatcher
@@ -246,10 +247,14 @@ def redact_exhibit(ctx: Context, case_id: str, exhibit_ref: str, *, boxes: list[
             setattr(derived, field, getattr(session.get(EvidenceItem, item.id), field))
         exhibit = session.get(Exhibit, exhibit_id)
         exhibit.item_id, exhibit.page_start, exhibit.page_end = derived.id, first, last
+        # the index must carry the derivative's copied classification and both items' case membership
+        request_index(session, derived.id)
+        request_index(session, item.id)
         audit.record(session, "case.exhibit.redact", actor=actor, object_type="case", object_id=case_id,
                      details={"exhibit": exhibit.id, "number": exhibit.number, "original": item.id,
                               "original_sha256": item.sha256, "derivative": derived.id,
                               "derivative_sha256": derived.sha256, "boxes": len(chosen), "auto": auto})
+    index_pending(ctx)
     return Redaction(received.item_id, received.sha256, item.id, item.sha256, chosen, (first, last),
                      received.duplicate)
 

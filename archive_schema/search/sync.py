@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from archive_schema.models import Collection, Entity, EntityName, EvidenceItem, Mention, Outbox, Page, utcnow
+from archive_schema.models import (Collection, Entity, EntityName, EvidenceItem, Exhibit, Mention, Outbox, Page,
+                                   utcnow)
 from archive_schema.search.backend import SearchBackend
 from archive_schema.search.model import EntityRef, PageDoc
 from archive_schema.vocab import ItemState
@@ -60,6 +61,9 @@ def _docs_for(session: Session, rows) -> Iterator[PageDoc]:
         for entity_id, alias in session.execute(select(EntityName.entity_id, EntityName.name).where(
                 EntityName.entity_id.in_({row[1] for row in on_pages})).order_by(EntityName.name)):
             aliases.setdefault(entity_id, []).append(alias)
+        # the cases holding the item as an exhibit: their members find it whatever its classification
+        case_ids = tuple(sorted(session.scalars(select(Exhibit.case_id).where(Exhibit.item_id == item.id)
+                                                .distinct())))
         entities: dict[str, list[EntityRef]] = {}
         for page_id, entity_id, kind, name in on_pages:
             others = tuple(a for a in aliases.get(entity_id, ()) if a != name)[:MAX_ALIASES]
@@ -75,7 +79,7 @@ def _docs_for(session: Session, rows) -> Iterator[PageDoc]:
                 yield PageDoc(page_id=page_id, item_id=item.id, page_number=number, text=text, title=item.title,
                               collection=collection or "", doc_type=item.doc_type,
                               language=(item.languages or [""])[0], date_start=item.doc_date_start,
-                              date_end=item.doc_date_end, classification=item.classification,
+                              date_end=item.doc_date_end, classification=item.classification, case_ids=case_ids,
                               entities=tuple(sorted(entities.get(page_id, ()), key=lambda e: e.id)))
 
 

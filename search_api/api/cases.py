@@ -26,6 +26,7 @@ from werkzeug.exceptions import BadRequest, Conflict, NotFound
 from archive_schema import cases as records
 from archive_schema import policy
 from archive_schema.models import Case
+from ingest import pipeline
 from ingest.bundle import ExportError, export_bundle
 from ingest.cases import case_warnings
 from ingest.redact import Box, redact_exhibit
@@ -289,12 +290,15 @@ def _case(session, case_id: str, action: str) -> Case:
 
 def _write(case_id: str, action: str, change) -> Any:
     """Run ``change(session, case)`` in one transaction; a refused change is a 400 saying why."""
-    with pipeline_context().db.sessions.begin() as session:
+    ctx = pipeline_context()
+    with ctx.db.sessions.begin() as session:
         case = _case(session, case_id, action)
         try:
-            return change(session, case)
+            result = change(session, case)
         except records.CaseError as exc:
             raise BadRequest(str(exc)) from None
+    pipeline.index_pending(ctx)  # exhibits change who finds an item in search
+    return result
 
 
 def _exhibit_out(e) -> ExhibitOut:

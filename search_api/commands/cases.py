@@ -32,9 +32,12 @@ def _actor() -> str:
 def _context() -> Iterator:
     from ingest.pipeline import Context
 
+    from ingest.pipeline import index_pending
+
     ctx = Context.open(_settings())
     try:
         yield ctx
+        index_pending(ctx)  # exhibits change who finds an item in search
     except case_records.CaseError as exc:
         raise click.ClickException(str(exc)) from None
     finally:

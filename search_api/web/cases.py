@@ -19,6 +19,7 @@ from archive_schema import cases as case_records
 from archive_schema import policy
 from archive_schema.models import Case, EvidenceItem, Exhibit
 from ingest.cases import case_warnings
+from ingest.pipeline import index_pending
 
 from ..api import cases as cases_api
 from ..api.context import get_session, pipeline_context
@@ -90,9 +91,11 @@ def _edit(case_id: str, change, done: str | None = None):
     ``change`` may return its own message instead of ``done``."""
     category = "message"
     try:
-        with pipeline_context().db.sessions.begin() as writer:
+        ctx = pipeline_context()
+        with ctx.db.sessions.begin() as writer:
             _case(writer, case_id, policy.CASE_EDIT)
             said = change(writer)
+        index_pending(ctx)  # exhibits change who finds an item in search
         message = said if isinstance(said, str) else done
     except case_records.CaseError as exc:
         message, category = str(exc), "error"

@@ -69,6 +69,9 @@ def world(tmp_path_factory) -> World:
         case = cases.create_case(session, forum="echr", title="Fictional v. Nowhere")
         exhibits = [cases.add_exhibit(session, case.id, items[(c, True)]) for c in CLASSIFICATIONS]
         case_id, exhibit_id = case.id, exhibits[0].id
+    from ingest.pipeline import index_pending
+
+    index_pending(app.extensions["svidok"])  # exhibits are indexed with their case, as the API and CLI do
     world = World(app, home, case_id, exhibit_id, items)
     world.clients["anonymous"] = app.test_client()
     for role in ROLES:

@@ -9,7 +9,7 @@ from sqlalchemy import update
 from archive_schema.accounts import LoginThrottle
 from tests.api.helpers import assert_problem, client_for, make_user
 
-from .conftest import csrf_for
+from .conftest import csrf_for, expected_to_see
 
 PASSWORD = "correct horse battery staple"
 INJECTIONS = ["' OR '1'='1", "x\" OR 1=1 --", "'; DROP TABLE evidence_item; --", "%", "_", "\\", "*",
@@ -37,6 +37,15 @@ def test_search_finds_exactly_what_each_actor_may_see(world):
         found = world.clients[who].get("/api/v1/search", query_string={"q": "statement", "size": 50}).get_json()
         assert {hit["classification"] for hit in found["items"]} == expected, who
     assert world.clients["anonymous"].get("/api/v1/search", query_string={"q": "statement"}).status_code == 401
+
+
+@pytest.mark.parametrize("who", ["viewer-member", "lawyer-member", "lawyer", "investigator"])
+def test_case_members_find_their_exhibits_in_search_and_nobody_else_does(world, who):
+    """Case membership is part of the search filter: members find the case's sealed exhibits, others do not."""
+    found = world.clients[who].get("/api/v1/search", query_string={"q": "statement", "size": 50}).get_json()
+    expected = {item for (classification, in_case), item in world.items.items()
+                if expected_to_see(who, classification, in_case)}
+    assert {hit["item_id"] for hit in found["items"]} == expected
 
 
 @pytest.mark.parametrize("attempt", INJECTIONS)
