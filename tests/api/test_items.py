@@ -5,7 +5,7 @@ import pytest
 
 from tests.fixtures import files
 
-from .helpers import assert_problem, upload, uploaded
+from .helpers import assert_problem, client_for, upload, uploaded
 
 
 def _seed(client):
@@ -138,7 +138,7 @@ def test_upload_then_read_back_on_postgresql(postgres_url, tmp_path):
     app = create_app(Settings.from_env({"SVIDOK_HOME": str(tmp_path / "pg"), "SVIDOK_DATABASE_URL": postgres_url}),
                      processing="inline")
     try:
-        client = app.test_client()
+        client = client_for(app)
         (entry,) = uploaded(client, ("Свідчення: вигадана особа.".encode(), "свідчення.txt"), collection="PG")
         assert client.get("/api/v1/items?collection=PG").get_json()["total"] == 1
         assert client.get(f"{entry['url']}/pages/1").get_json()["text"].startswith("Свідчення")

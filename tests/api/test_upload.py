@@ -12,7 +12,7 @@ from archive_schema.settings import Settings
 from search_api import create_app
 from tests.fixtures import files
 
-from .helpers import assert_problem, upload, uploaded
+from .helpers import assert_problem, client_for, upload, uploaded
 
 STATEMENT = "Fictional statement of Petro Hnatiuk: detained at a checkpoint near Zelenyi Hai in March 2022.\n"
 
@@ -43,7 +43,8 @@ def test_one_file_is_stored_processed_and_described(client):
     assert item["media_type"] == "text/plain"
     assert item["size"] == len(content)
     assert item["page_count"] == 1
-    assert [(s["stage"], s["state"], s["attempts"]) for s in item["stages"]] == [("extract", "done", 1), ("nlp", "done", 1)]
+    assert [(s["stage"], s["state"], s["attempts"]) for s in item["stages"]] == [
+        ("extract", "done", 1), ("nlp", "done", 1), ("ocr", "done", 1)]
 
 
 def test_many_files_in_one_request_share_the_metadata(client, tmp_path):
@@ -80,7 +81,7 @@ def test_a_file_that_cannot_be_stored_fails_alone(home):
     app = create_app(Settings.from_env({"SVIDOK_HOME": str(home), "SVIDOK_MAX_FILE_SIZE": "100"}),
                      processing="inline")
     try:
-        body = upload(app.test_client(), (b"x" * 101, "too-big.txt"), (b"small fictional note", "ok.txt")).get_json()
+        body = upload(client_for(app), (b"x" * 101, "too-big.txt"), (b"small fictional note", "ok.txt")).get_json()
     finally:
         app.extensions["svidok"].close()
     assert body["ok"] == 1
@@ -97,7 +98,7 @@ def test_a_broken_file_is_stored_and_marked_failed(client):
     assert item["error"]
     assert item["stages"][0]["state"] == "failed"
     actions = [e["action"] for e in client.get(f"{entry['url']}/custody").get_json()["events"]]
-    assert actions == ["item.receive", "item.process"]
+    assert actions == ["item.receive", "item.process", "item.view"]  # the read above: a confidential item
 
 
 @pytest.mark.parametrize("field, value, words", [
@@ -130,13 +131,14 @@ def test_queue_mode_hands_new_items_to_the_workers_after_commit(home, monkeypatc
     monkeypatch.setattr(tasks, "send", sent.append)
     app = create_app(Settings.from_env({"SVIDOK_HOME": str(home)}), processing="queue")
     try:
-        body = upload(app.test_client(), (b"fictional queued note", "q.txt")).get_json()
+        client = client_for(app)
+        body = upload(client, (b"fictional queued note", "q.txt")).get_json()
         (entry,) = body["items"]
         assert entry["state"] == "received"  # a worker will process it
         assert sent == [entry["id"]]
         with app.extensions["svidok"].db.sessions() as session:
             assert session.scalar(select(Outbox.delivered_at).where(Outbox.key == entry["id"])) is not None
-        upload(app.test_client(), (b"fictional queued note", "again.txt"))
+        upload(client, (b"fictional queued note", "again.txt"))
         assert sent == [entry["id"]]  # a duplicate promises no new work
     finally:
         app.extensions["svidok"].close()
@@ -151,7 +153,7 @@ def test_queue_mode_with_the_broker_down_still_stores_and_keeps_the_promise(home
     monkeypatch.setattr(tasks, "send", broker_down)
     app = create_app(Settings.from_env({"SVIDOK_HOME": str(home)}), processing="queue")
     try:
-        response = upload(app.test_client(), (b"fictional note while the broker is down", "d.txt"))
+        response = upload(client_for(app), (b"fictional note while the broker is down", "d.txt"))
         assert response.status_code == 201
         with app.extensions["svidok"].db.sessions() as session:
             assert session.scalar(select(Outbox.delivered_at)) is None  # recovery will deliver it
