@@ -96,3 +96,51 @@ def events_for(session: Session, object_type: str, object_id: str) -> list[Audit
     return list(session.scalars(select(AuditEvent).where(AuditEvent.object_type == object_type,
                                                          AuditEvent.object_id == object_id)
                                 .order_by(AuditEvent.seq)))
+
+
+# --- anchoring: the chain's head written somewhere the database's owner cannot quietly rewrite ------------------
+
+@dataclass(frozen=True)
+class Anchor:
+    seq: int
+    hash: str
+    at: str
+
+    def line(self) -> str:
+        return canonical_json({"seq": self.seq, "hash": self.hash, "at": self.at})
+
+
+def head(session: Session) -> Anchor | None:
+    """The newest event, as an anchor (None while the chain is empty)."""
+    row = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return Anchor(row[0], row[1], dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+
+
+def read_anchors(lines: Iterator[str]) -> list[Anchor]:
+    """Anchors from an anchor file's lines (one JSON object each); a damaged line is an error, not skipped."""
+    anchors = []
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            value = json.loads(raw)
+            anchors.append(Anchor(int(value["seq"]), str(value["hash"]), str(value.get("at", ""))))
+        except (ValueError, KeyError, TypeError):
+            raise ValueError(f"anchor line {number} is not an anchor: {raw.strip()[:80]!r}") from None
+    return anchors
+
+
+def check_anchors(session: Session, anchors: list[Anchor]) -> list[str]:
+    """What no longer holds: an anchored event whose hash changed, or a chain now shorter than an anchor. A chain
+    rewritten wholesale (every hash recomputed) still verifies on its own; against its anchors it does not."""
+    problems = []
+    for anchor in anchors:
+        found = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == anchor.seq))
+        if found is None:
+            problems.append(f"anchored event #{anchor.seq} (anchored {anchor.at}) is missing: the chain was cut")
+        elif found != anchor.hash:
+            problems.append(f"event #{anchor.seq} no longer has the hash anchored {anchor.at}: the chain was "
+                            "rewritten")
+    return problems

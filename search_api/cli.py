@@ -140,14 +140,44 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def audit_verify() -> None:
+@click.option("--anchors", "anchor_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also check the chain against the heads recorded by `svidok audit anchor` in this file.")
+def audit_verify(anchor_file: Path | None) -> None:
     """Re-check the audit hash chain; exit 1 and name the first bad event if it is broken."""
+    anchors = []
+    if anchor_file is not None:
+        try:
+            with anchor_file.open(encoding="utf-8") as fh:
+                anchors = audit_chain.read_anchors(fh)
+        except (OSError, ValueError) as exc:
+            raise click.ClickException(f"{anchor_file}: {exc}") from None
     database = connect(load_settings(), upgrade=True)
     with database.reader() as session:
         count, broken = audit_chain.verify_chain(session)
+        problems = audit_chain.check_anchors(session, anchors)
     if broken:
         raise click.ClickException(f"audit chain broken at {broken} ({count} events before it hold)")
-    click.echo(f"audit chain intact: {count} events")
+    if problems:
+        raise click.ClickException("audit chain does not match its anchors: " + "; ".join(problems[:5]))
+    click.echo(f"audit chain intact: {count} events" + (f", {len(anchors)} anchors hold" if anchors else ""))
+
+
+@audit.command("anchor")
+@click.argument("anchor_file", type=click.Path(dir_okay=False, path_type=Path))
+def audit_anchor(anchor_file: Path) -> None:
+    """Append the chain's head (sequence number and hash) to ANCHOR_FILE, a file kept outside the database
+    (another machine, write-once storage, a printout). Run it periodically, e.g. from cron; `svidok audit verify
+    --anchors ANCHOR_FILE` then detects a chain rewritten wholesale, which the chain alone cannot show."""
+    database = connect(load_settings(), upgrade=True)
+    with database.reader() as session:
+        head = audit_chain.head(session)
+    if head is None:
+        raise click.ClickException("the audit chain is empty: nothing to anchor")
+    with anchor_file.open("a", encoding="utf-8") as fh:
+        fh.write(head.line() + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    click.echo(f"anchored event #{head.seq} {head.hash} in {anchor_file}")
 
 
 # --- serving and working ----------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ COMMAND_ACTIONS: dict[str, str] = {
     "inquiry keygen": P.SYSTEM, "inquiry list": P.INQUIRY_READ, "inquiry show": P.INQUIRY_READ,
     "inquiry reply": P.INQUIRY_ANSWER, "registry import": P.REGISTRY_IMPORT, "registry match": P.REGISTRY_READ,
     "user add": P.USER_MANAGE, "user role": P.USER_MANAGE, "user token": P.TOKEN_CREATE,
-    "user list": P.USER_MANAGE, "user disable": P.USER_MANAGE,
+    "user list": P.USER_MANAGE, "user disable": P.USER_MANAGE, "audit anchor": P.AUDIT_VERIFY,
 }
 #: object parameters checked against the policy, with what they name
 OBJECT_PARAMETERS = {"case_id": Case, "item_id": EvidenceItem}

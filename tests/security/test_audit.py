@@ -166,3 +166,46 @@ def test_upload_through_the_api_is_received_under_the_signed_in_user(fresh_app):
     assert archivist.post("/api/v1/items", data=data, content_type="multipart/form-data").status_code == 201
     receipts = [e for e in events(fresh_app) if e.action == "item.receive"]
     assert [e.actor for e in receipts] == ["arch"]
+
+
+def test_a_chain_rewritten_wholesale_is_caught_by_its_anchors(fresh_app, env, tmp_path):
+    """Someone with the database can edit an event and recompute every hash after it: the chain then holds on
+    its own. The heads anchored outside the database do not: `audit verify --anchors` names the rewrite."""
+    from archive_schema import audit
+
+    app = fresh_app
+    make_user(app, "olena", "lawyer", password=PASSWORD)
+    app.test_client().post("/api/v1/session", json={"username": "olena", "password": "wrong password!"})
+    anchors = tmp_path / "elsewhere" / "anchors.jsonl"
+    anchors.parent.mkdir()
+    runner = CliRunner()
+    first = runner.invoke(cli, ["audit", "anchor", str(anchors)], env=env)
+    assert first.exit_code == 0, first.output
+    app.test_client().post("/api/v1/session", json={"username": "olena", "password": PASSWORD})
+    assert runner.invoke(cli, ["audit", "anchor", str(anchors)], env=env).exit_code == 0
+    assert len(anchors.read_text().splitlines()) == 2
+    held = runner.invoke(cli, ["audit", "verify", "--anchors", str(anchors)], env=env)
+    assert held.exit_code == 0 and "2 anchors hold" in held.output, held.output
+
+    # the forger turns the failed login into a success and recomputes the whole chain
+    db = app.extensions["svidok"].db
+    with db.sessions.begin() as session:
+        failed = session.scalar(select(AuditEvent).where(AuditEvent.action == "auth.login",
+                                                         AuditEvent.outcome == "denied"))
+        failed.outcome = "ok"
+        prev = audit.GENESIS
+        for event in session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all():
+            event.prev_hash = prev
+            event.hash = audit._digest(prev, audit._fields(event))
+            prev = event.hash
+    assert runner.invoke(cli, ["audit", "verify"], env=env).exit_code == 0  # the chain alone cannot tell
+    caught = runner.invoke(cli, ["audit", "verify", "--anchors", str(anchors)], env=env)
+    assert caught.exit_code == 1 and "rewritten" in caught.output, caught.output
+
+    # cutting the chain back below an anchor is caught too; a damaged anchor file is an error, not ignored
+    with db.sessions.begin() as session:
+        session.execute(text("DELETE FROM audit_event WHERE seq > 1"))
+    assert "missing" in runner.invoke(cli, ["audit", "verify", "--anchors", str(anchors)], env=env).output
+    anchors.write_text("not an anchor\n")
+    damaged = runner.invoke(cli, ["audit", "verify", "--anchors", str(anchors)], env=env)
+    assert damaged.exit_code == 1 and "line 1" in damaged.output
