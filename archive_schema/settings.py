@@ -10,6 +10,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
 
+from .vocab import STAGES
+
 MiB = 1024 * 1024
 
 
@@ -38,7 +40,7 @@ class Settings:
     #: characters kept per stored page; longer pages are cut and the item is flagged
     max_page_chars: int = 1_000_000
     #: pipeline stages to run, in order (``SVIDOK_STAGES=extract`` stores and extracts text only)
-    stages: tuple[str, ...] = ("extract", "nlp")
+    stages: tuple[str, ...] = tuple(STAGES)
     #: PDF text engine: "pdfium" (fast, the default) or "pdfminer" (pdfminer.six, the reference)
     pdf_engine: str = "pdfium"
 
@@ -87,8 +89,6 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
 
 
 def _stages(raw: str | None) -> tuple[str, ...]:
-    from .vocab import STAGES
-
     if not raw:
         return tuple(STAGES)
     chosen = tuple(s.strip() for s in raw.split(",") if s.strip())
