@@ -180,6 +180,19 @@ def create_token(session: Session, user: User, name: str = "") -> tuple[ApiToken
     return row, token
 
 
+def revoke_tokens(session: Session, user: User, *, token_id: str | None = None) -> list[ApiToken]:
+    """Revoke one of the user's live tokens (by id) or all of them; returns those revoked."""
+    query = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    if token_id is not None:
+        query = query.where(ApiToken.id == token_id)
+    rows = list(session.scalars(query))
+    if token_id is not None and not rows:
+        raise AccountError(f"{user.username} has no live token {token_id}")
+    for row in rows:
+        row.revoked_at = utcnow()
+    return rows
+
+
 def find_token(session: Session, token: str) -> ApiToken | None:
     """The live token (not revoked, its user active), or None."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:

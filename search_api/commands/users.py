@@ -42,7 +42,7 @@ COMMAND_ACTIONS: dict[str, str] = {
     "inquiry keygen": P.SYSTEM, "inquiry list": P.INQUIRY_READ, "inquiry show": P.INQUIRY_READ,
     "inquiry reply": P.INQUIRY_ANSWER, "registry import": P.REGISTRY_IMPORT, "registry match": P.REGISTRY_READ,
     "user add": P.USER_MANAGE, "user role": P.USER_MANAGE, "user token": P.TOKEN_CREATE,
-    "user list": P.USER_MANAGE, "user disable": P.USER_MANAGE, "audit anchor": P.AUDIT_VERIFY,
+    "user list": P.USER_MANAGE, "user disable": P.USER_MANAGE, "user revoke": P.USER_MANAGE, "audit anchor": P.AUDIT_VERIFY,
 }
 #: object parameters checked against the policy, with what they name
 OBJECT_PARAMETERS = {"case_id": Case, "item_id": EvidenceItem}
@@ -256,6 +256,25 @@ def user_token(username: str, token_name: str) -> None:
         database.dispose()
     click.echo(token)
     click.echo(f"(token {row.id} for {username}: shown this once, store it now)", err=True)
+
+
+@user.command("revoke")
+@click.argument("username")
+@click.option("--token", "token_id", help="The token's id (printed when it was made); without it, every token.")
+@_account_errors
+def user_revoke(username: str, token_id: str | None) -> None:
+    """Revoke a user's API tokens (one, or all): scripts using them are refused at once."""
+    database = _database()
+    try:
+        with database.sessions.begin() as session:
+            found = accounts.get_user(session, username)
+            revoked = accounts.revoke_tokens(session, found, token_id=token_id)
+            for row in revoked:
+                audit.record(session, "auth.token.revoke", actor=current_name(), object_type="user",
+                             object_id=found.username, details={"token_id": row.id, "name": row.name})
+    finally:
+        database.dispose()
+    click.echo(f"{len(revoked)} token(s) of {username} revoked")
 
 
 @user.command("list")

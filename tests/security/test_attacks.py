@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from archive_schema.accounts import LoginThrottle
 from tests.api.helpers import assert_problem, client_for, make_user
@@ -149,6 +149,30 @@ def test_bearer_calls_need_no_csrf_and_a_bad_token_is_401(fresh_app):
         response = bad.get("/api/v1/items", headers={"Authorization": header})
         assert_problem(response, 401)
         assert "Bearer" in response.headers.get("WWW-Authenticate", "")
+
+
+def test_a_revoked_token_is_refused_at_once_and_the_revocation_is_audited(fresh_app):
+    from click.testing import CliRunner
+
+    from search_api.cli import cli
+
+    token = make_user(fresh_app, "script-owner", "archivist")
+    client = fresh_app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    assert client.get("/api/v1/items").status_code == 200
+    env = {"SVIDOK_HOME": str(fresh_app.config["SVIDOK"].home), "SVIDOK_STAGES": "extract"}
+    runner = CliRunner()
+    refused = runner.invoke(cli, ["user", "revoke", "script-owner", "--token", "no-such-token"], env=env)
+    assert refused.exit_code != 0 and "no live token" in refused.output
+    assert client.get("/api/v1/items").status_code == 200  # a failed revoke changes nothing
+    done = runner.invoke(cli, ["user", "revoke", "script-owner"], env=env)
+    assert done.exit_code == 0 and "1 token(s)" in done.output, done.output
+    assert_problem(client.get("/api/v1/items"), 401)
+    with fresh_app.extensions["svidok"].db.reader() as session:
+        from archive_schema.models import AuditEvent
+
+        assert session.scalar(select(func.count()).select_from(AuditEvent)
+                              .where(AuditEvent.action == "auth.token.revoke")) == 1
 
 
 # --- brute force ----------------------------------------------------------------------------------------------
