@@ -226,6 +226,14 @@ def _decrypting(raw: BinaryIO, header: bytes, keyring: Keyring | None, sha256: s
         raise
 
 
+def _rewrapped_key(header: bytes, sha256: str, keyring: Keyring) -> bytes | None:
+    """The blob's data key wrapped under the keyring's current master key, or None when there is nothing to do
+    (a plain blob, or one already under the current key)."""
+    if not _is_encrypted(header):
+        return None
+    return keyring.rewrap(header[_FIXED.size:], sha256.encode())
+
+
 def _is_encrypted(header: bytes) -> bool:
     return len(header) == HEADER_SIZE and header.startswith(MAGIC)
 
@@ -344,10 +352,7 @@ class LocalBlobStore:
 
     def rewrap(self, sha256: str, keyring: Keyring) -> bool:
         """Rewrap the blob's data key under ``keyring``'s current master key, in place; True if it changed."""
-        header = self._header(sha256)
-        if not _is_encrypted(header):
-            return False
-        new = keyring.rewrap(header[_FIXED.size:], sha256.encode())
+        new = _rewrapped_key(self._header(sha256), sha256, keyring)
         if new is None:
             return False
         path = self.path(sha256)
@@ -447,9 +452,7 @@ class S3BlobStore:
         """S3 objects cannot change in place: copy the object with the new header and the same encrypted chunks
         (streamed through, never decrypted); the new object replaces the old one atomically."""
         header = self._header(sha256)
-        if not _is_encrypted(header):
-            return False
-        new = keyring.rewrap(header[_FIXED.size:], sha256.encode())
+        new = _rewrapped_key(header, sha256, keyring)
         if new is None:
             return False
         head = self.client.head_object(Bucket=self.bucket, Key=self.key(sha256))

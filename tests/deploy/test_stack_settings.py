@@ -18,7 +18,7 @@ import pytest
 
 from tests.deploy.conftest import empty_postgres
 from tests.deploy.compose_file import filled_env, interpolate, load_compose
-from tests.storage.test_blobs import s3_endpoint  # noqa: F401 (the moto S3 server over HTTP, a fixture)
+from tests.storage.conftest import s3_endpoint  # noqa: F401 (the moto S3 server over HTTP, a fixture)
 
 REDIS_DB = 11  # other tests use 7; the ingest bench 12
 
