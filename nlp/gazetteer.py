@@ -170,3 +170,34 @@ def find_place(text: str, lang: str) -> Place | None:
             if lemmatised in index:
                 return index[lemmatised]
     return None
+
+
+# case endings of Ukrainian nouns, for the hand-written geographical names below (Дністер -> Дністра,
+# Карпати -> Карпат, Полтва -> Полтві): a closed set, so that "Буг" does not match the surname "Бугай"
+_NOUN_ENDINGS = ("а", "я", "у", "ю", "і", "ї", "е", "є", "о", "и", "ом", "ем", "єм", "ою", "ею", "єю", "ові", "еві",
+                 "єві", "ів", "їв", "ей", "ам", "ям", "ами", "ями", "ах", "ях", "ь", "й")
+
+
+def _name_stems(name: str) -> set[str]:
+    """Stems a geographical name takes in its case forms (without the ending)."""
+    stems = {name}
+    if len(name) > 3 and name[-1] in "аяоеєьйиії":
+        stems.add(name[:-1])
+    for stem in list(stems):
+        if stem[-1:] in _ALTERNATION and len(stem) > 2:
+            stems.add(stem[:-1] + _ALTERNATION[stem[-1]])  # Буг -> Бузі, Ладога -> Ладозі
+        m = re.search(r"([бвгґджзклмнпрстфхцчшщ])(е)([рлнцк]ь?)$", stem)
+        if m and len(stem) > 4:
+            stems.add(stem[:m.start(2)] + m.group(3).rstrip("ь"))  # fleeting vowel: Дністер -> Дністра, Донець -> Донця
+    return stems
+
+
+@lru_cache(maxsize=None)
+def geo_names_pattern() -> re.Pattern:
+    """Any case form of a name in data/uk_geo_names.json (countries, parts of the world, regions, rivers,
+    mountains): a capitalised word or hyphenated pair, matched by its stems and a closed set of endings."""
+    raw = json.loads((DATA / "uk_geo_names.json").read_text(encoding="utf-8"))
+    stems = sorted({s for key, names in raw.items() if not key.startswith("_") for n in names for s in _name_stems(n)},
+                   key=len, reverse=True)
+    endings = "|".join(sorted(_NOUN_ENDINGS, key=len, reverse=True))
+    return re.compile(rf"(?<![\w'ʼ’-])(?:{'|'.join(re.escape(s) for s in stems)})(?:{endings})?(?![\w'ʼ’-])")

@@ -1,0 +1,57 @@
+"""Ukrainian span rules of svidok_uk_spans that need no model: geographical names, capitalised common nouns,
+places after an institution (fictional sentences only)."""
+
+from __future__ import annotations
+
+import spacy
+
+from nlp.components.uk_spans import UkrainianSpans
+from nlp.gazetteer import geo_names_pattern
+
+
+def _spans(text, ents, **options):
+    doc = spacy.blank("uk").make_doc(text)
+    doc.ents = [doc.char_span(text.index(s), text.index(s) + len(s), label=label) for s, label in ents]
+    doc = UkrainianSpans(streets=True, institutions=True, **options)(doc)
+    return [(e.text, e.label_) for e in doc.ents]
+
+
+def test_geo_names_match_case_forms_by_stem_and_a_closed_set_of_endings():
+    pattern = geo_names_pattern()
+    for word in ("Дністра", "Бузі", "Карпатах", "Галичини", "Київщині", "Донця", "Європою", "Австро-Угорщини"):
+        assert pattern.fullmatch(word), word
+    for word in ("Бугай", "Європейський", "дністра", "Карпатський"):
+        assert not pattern.fullmatch(word), word
+
+
+def test_geo_names_relabel_the_models_person_or_org_and_take_an_adjective_before_them():
+    text = "Колону погнали за Дністер, потім через Карпати до Західної України."
+    ents = [("Дністер", "PERSON"), ("Карпати", "ORG"), ("України", "LOCATION")]
+    assert _spans(text, ents, geo_names=True) == [("Дністер", "LOCATION"), ("Карпати", "LOCATION"),
+                                                   ("Західної України", "LOCATION")]
+    assert _spans(text, ents) == ents  # the switch is off by default
+
+
+def test_geo_names_are_added_only_where_no_title_or_quote_holds_them():
+    text = "Родина виїхала до Канади. Згідно із Законом України вони мали право. Газета « Волинь » мовчала."
+    assert _spans(text, [], geo_names=True, geo_add=True) == [("Канади", "LOCATION")]
+    assert _spans(text, [], geo_names=True) == []
+    # an entity reaching beyond the name keeps it
+    text = "Лист від Міністерства оборони України прийшов у березні."
+    assert _spans(text, [("Міністерства оборони України", "ORG")], geo_names=True, geo_add=True) == [
+        ("Міністерства оборони України", "ORG")]
+
+
+def test_a_capitalised_common_noun_alone_is_not_a_location():
+    text = "Він читав Євангеліє в Погулянці, біля Церкви, а потім поїхав у Микитинці на Захід."
+    ents = [("Євангеліє", "LOCATION"), ("Церкви", "LOCATION"), ("Микитинці", "LOCATION"), ("Захід", "LOCATION")]
+    assert _spans(text, ents, common_nouns=True) == [("Микитинці", "LOCATION"), ("Захід", "LOCATION")]
+    assert _spans(text, ents) == ents
+
+
+def test_a_place_right_after_an_org_joins_it_when_switched_on():
+    text = "Заяву подали до СБУ у Чернігівській області вчора."
+    ents = [("СБУ", "ORG"), ("Чернігівській області", "LOCATION")]
+    assert _spans(text, ents, org_places=True) == [("СБУ у Чернігівській області", "ORG")]
+    # off (the default), the place after an institution word is dropped by the institutions rule
+    assert _spans(text, ents) == [("СБУ", "ORG")]
