@@ -55,3 +55,17 @@ def test_a_place_right_after_an_org_joins_it_when_switched_on():
     assert _spans(text, ents, org_places=True) == [("СБУ у Чернігівській області", "ORG")]
     # off (the default), the place after an institution word is dropped by the institutions rule
     assert _spans(text, ents) == [("СБУ", "ORG")]
+
+
+def test_a_place_after_an_institution_with_acronyms_or_a_town_between_stays_out_when_chained():
+    text = "Рішення районного суду м. Сонячна Донецької області оскаржило ГУ ДСНС України у Волинській області."
+    ents = [("Донецької області", "LOCATION"), ("Волинській області", "LOCATION")]
+    assert _spans(text, ents, institution_chain=True) == []
+    assert _spans(text, ents) == ents
+
+
+def test_a_multi_word_location_of_common_words_only_is_dropped_when_switched_on():
+    text = "Він згадував Царство Небесне і Чорне море."
+    ents = [("Царство Небесне", "LOCATION"), ("Чорне море", "LOCATION")]
+    assert _spans(text, ents, common_phrases=True) == [("Чорне море", "LOCATION")]
+    assert _spans(text, ents, common_phrases=True, landmarks=False) == [("Чорне море", "LOCATION")]
