@@ -200,4 +200,6 @@ def geo_names_pattern() -> re.Pattern:
     stems = sorted({s for key, names in raw.items() if not key.startswith("_") for n in names for s in _name_stems(n)},
                    key=len, reverse=True)
     endings = "|".join(sorted(_NOUN_ENDINGS, key=len, reverse=True))
-    return re.compile(rf"(?<![\w'ʼ’-])(?:{'|'.join(re.escape(s) for s in stems)})(?:{endings})?(?![\w'ʼ’-])")
+    # the apostrophe in any of its three spellings: "Прип'ять", "Прип’ять", "Припʼять"
+    alternatives = "|".join(re.escape(s).replace("'", "['ʼ’]") for s in stems)
+    return re.compile(rf"(?<![\w'ʼ’-])(?:{alternatives})(?:{endings})?(?![\w'ʼ’-])")

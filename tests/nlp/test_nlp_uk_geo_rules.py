@@ -69,3 +69,20 @@ def test_a_multi_word_location_of_common_words_only_is_dropped_when_switched_on(
     ents = [("Царство Небесне", "LOCATION"), ("Чорне море", "LOCATION")]
     assert _spans(text, ents, common_phrases=True) == [("Чорне море", "LOCATION")]
     assert _spans(text, ents, common_phrases=True, landmarks=False) == [("Чорне море", "LOCATION")]
+
+
+def test_a_park_or_square_word_joins_the_name_after_it():
+    text = "Мітинг був у сквері Каштанів, потім на площі Ринок, 5 біля Стрия."
+    assert _spans(text, [("Каштанів", "PERSON")], square_names=True) == [
+        ("сквері Каштанів", "LOCATION"), ("площі Ринок, 5", "LOCATION")]
+    assert _spans(text, [("Каштанів", "PERSON")]) == [("Каштанів", "PERSON")]
+
+
+def test_geo_names_accept_every_spelling_of_the_apostrophe():
+    assert all(geo_names_pattern().fullmatch(w) for w in ("Прип'яті", "Прип’яті", "Припʼяті"))
+
+
+def test_a_location_of_name_words_only_becomes_a_person_when_switched_on():
+    text = "Листа написав Петренко."
+    assert _spans(text, [("Петренко", "LOCATION")], name_relabel=True) == [("Петренко", "PERSON")]
+    assert _spans("Ми жили в Києві.", [("Києві", "LOCATION")], name_relabel=True) == [("Києві", "LOCATION")]
