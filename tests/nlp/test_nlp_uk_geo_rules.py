@@ -86,3 +86,19 @@ def test_a_location_of_name_words_only_becomes_a_person_when_switched_on():
     text = "Листа написав Петренко."
     assert _spans(text, [("Петренко", "LOCATION")], name_relabel=True) == [("Петренко", "PERSON")]
     assert _spans("Ми жили в Києві.", [("Києві", "LOCATION")], name_relabel=True) == [("Києві", "LOCATION")]
+
+
+def test_the_state_in_a_legal_act_name_is_not_a_location():
+    text = "За статтею Кримінального кодексу України і за вимогами законодавства України."
+    ents = [("України", "LOCATION")]
+    doc_ents = _spans(text, [], act_names=True, geo_names=True, geo_add=True)
+    assert doc_ents == [("України", "LOCATION")]
+    assert text.rindex("України") == text.index(doc_ents[0][0], text.index("законодавства"))
+    assert _spans("Порушення Закону України.", ents, act_names=True) == []
+
+
+def test_a_place_name_alone_in_quotes_is_an_org():
+    text = "Фірма «Сонячне» орендувала землю в Сонячному."
+    ents = [("Сонячне", "LOCATION"), ("Сонячному", "LOCATION")]
+    assert _spans(text, ents, quoted_places=True) == [("Сонячне", "ORG"), ("Сонячному", "LOCATION")]
+    assert _spans(text, ents) == ents
