@@ -12,7 +12,7 @@ import string
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from itertools import chain, islice
 from pathlib import Path
 
@@ -42,6 +42,7 @@ PAGES_AGGREGATION = "\x1fpages"
 #: so one process cannot use a second core); smaller writes are not worth starting the workers
 PARALLEL_PAGES = 4_000
 CHUNK_PAGES = 200  # pages per task sent to a worker
+AGGREGATION_THREADS = 4  # concurrent searches' counting passes; tantivy runs them outside the GIL
 
 
 def build_schema() -> tantivy.Schema:
@@ -79,6 +80,8 @@ class EmbeddedBackend:
         self.root.mkdir(parents=True, exist_ok=True)
         self._generation = self._current() or self._new_generation()
         self._index = self._open(self._generation)
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_pid = 0
 
     # --- generations -------------------------------------------------------------------------
 
@@ -169,7 +172,18 @@ class EmbeddedBackend:
             self._index, self._generation = self._open(current), current
         self._index.reload()
 
+    def _aggregator(self) -> ThreadPoolExecutor:
+        # a forked child (a prefork worker) inherits the pool but not its threads: work queued
+        # there would wait forever, so each process makes its own
+        if self._pool is None or self._pool_pid != os.getpid():
+            self._pool = ThreadPoolExecutor(AGGREGATION_THREADS, thread_name_prefix="svidok-aggregate")
+            self._pool_pid = os.getpid()
+        return self._pool
+
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
         del self._index
 
     # --- reads -------------------------------------------------------------------------------
@@ -190,6 +204,9 @@ class EmbeddedBackend:
         clause, highlights = plan(query)
         compiled = self._compile(clause)
         searcher = self._index.searcher()
+        # the counts and facets are a second pass over the matches: it runs on another core while
+        # this thread collects the top hits (tantivy releases the GIL in both)
+        aggregation = self._aggregator().submit(self._aggregate, searcher, compiled, query)
         # count=False lets tantivy skip blocks that cannot reach the top hits (block-max WAND);
         # the exact page count comes from the aggregation pass the item count needs anyway
         if query.sort == "relevance":
@@ -207,11 +224,7 @@ class EmbeddedBackend:
         for group in groups:
             for hit in group[:query.pages_per_item] + group[:1]:
                 stored[hit.ref] = self._stored(searcher.doc(addresses[hit.ref]))
-        if not query.facets and query.sort == "relevance" and len(hits) < query.window:
-            # every match is among the hits: count them here rather than in a second pass
-            total_pages, total_items, facets = len(hits), len({h.item_key for h in hits}), {}
-        else:
-            total_pages, total_items, facets = self._aggregate(searcher, compiled, query)
+        total_pages, total_items, facets = aggregation.result()
         return Results(
             total_pages=total_pages,
             total_items=total_items,

@@ -46,3 +46,29 @@ def test_pages_analysed_by_workers_index_exactly_like_in_process(tmp_path, monke
         backend.close()
     assert len(pools) == 1  # workers=2 went through the pool, workers=0 did not
     assert results[0] == results[1]
+
+
+def test_a_forked_process_searches_with_the_backend_its_parent_opened(tmp_path):
+    """Counting runs in a thread pool; a prefork worker inherits the pool but not its threads."""
+    import multiprocessing
+
+    backend = open_search(None, tmp_path / "forked")
+    backend.rebuild(list(corpus()))
+    backend.refresh()
+    query = Query.parse("Коваленка", access=Access.everything())
+    expected = backend.search(query).total_pages
+    assert expected > 0  # the parent's search started the pool's threads
+
+    def child(conn):
+        conn.send(backend.search(query).total_pages)
+
+    parent_end, child_end = multiprocessing.Pipe()
+    process = multiprocessing.get_context("fork").Process(target=child, args=(child_end,))
+    process.start()
+    process.join(timeout=60)
+    alive = process.is_alive()
+    if alive:
+        process.kill()
+    assert not alive, "the forked search hung"
+    assert parent_end.recv() == expected
+    backend.close()
