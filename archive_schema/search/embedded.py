@@ -124,7 +124,9 @@ class EmbeddedBackend:
                 fields["text"] = page.text.encode()
                 if upsert:
                     writer.delete_documents_by_term("page_id", page.page_id)
-                writer.add_document(tantivy.Document(**{k: v for k, v in fields.items() if v is not None}))
+                # absent values and empty lists add nothing (and cost a conversion each)
+                writer.add_document(tantivy.Document(**{k: v for k, v in fields.items()
+                                                        if v is not None and v != []}))
                 written += 1
         finally:
             analysed.close()

@@ -15,15 +15,18 @@ from functools import lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from nlp.gazetteer import place_index
+from nlp.gazetteer import geo_names_pattern, place_index
 from nlp.morph import analyser
 
 _NAME_GRAMMEMES = ("Name", "Surn", "Patr")
 
 
 @lru_cache(maxsize=300_000)
-def word_feature(word: str, lang: str) -> str:
-    """'POS|case|name grammemes|geo' of one word, e.g. 'NOUN|gent|Surn|' or 'NOUN|loct||geo'."""
+def word_feature(word: str, lang: str, extended: bool = False) -> str:
+    """'POS|case|name grammemes|geo' of one word, e.g. 'NOUN|gent|Surn|' or 'NOUN|loct||geo'.
+
+    `extended` (a model trained with it must run with it) also flags the names of data/uk_geo_names.json as
+    geo, and a capitalised word the dictionary knows only as a common noun as 'cn' ("Євангеліє")."""
     if not word[:1].isalpha():
         return "PUNCT" if not word[:1].isdigit() else "NUM"
     parses = analyser(lang).parse(word)
@@ -34,22 +37,30 @@ def word_feature(word: str, lang: str) -> str:
         index = place_index()
         if word.lower() in index or any(p.normal_form in index for p in parses[:3]):
             geo = "geo"
+        elif extended and lang == "uk":
+            from nlp.components.uk_spans import _is_common_noun  # noqa: PLC0415  (uk_spans imports this package)
+
+            if geo_names_pattern().fullmatch(word):
+                geo = "geo"
+            elif _is_common_noun(word):
+                geo = "cn"
     return f"{first.POS or 'X'}|{first.case or ''}|{'+'.join(names)}|{geo}"
 
 
 class MorphFeatures:
     """Set token.tag_ to word_feature(token.text)."""
 
-    def __init__(self, lang: str):
+    def __init__(self, lang: str, extended: bool = False):
         self.lang = lang
+        self.extended = extended
 
     def __call__(self, doc: Doc) -> Doc:
         for token in doc:
             if not token.is_space:
-                token.tag_ = word_feature(token.text, self.lang)
+                token.tag_ = word_feature(token.text, self.lang, self.extended)
         return doc
 
 
-@Language.factory("svidok_morph_features", assigns=["token.tag"], default_config={"lang": "uk"})
-def make_morph_features(nlp: Language, name: str, lang: str) -> MorphFeatures:
-    return MorphFeatures(lang)
+@Language.factory("svidok_morph_features", assigns=["token.tag"], default_config={"lang": "uk", "extended": False})
+def make_morph_features(nlp: Language, name: str, lang: str, extended: bool) -> MorphFeatures:
+    return MorphFeatures(lang, extended)
