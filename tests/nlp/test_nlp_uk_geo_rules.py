@@ -102,3 +102,13 @@ def test_a_place_name_alone_in_quotes_is_an_org():
     ents = [("Сонячне", "LOCATION"), ("Сонячному", "LOCATION")]
     assert _spans(text, ents, quoted_places=True) == [("Сонячне", "ORG"), ("Сонячному", "LOCATION")]
     assert _spans(text, ents) == ents
+
+
+def test_extended_model_features_flag_listed_geo_names_and_common_nouns_only_when_asked():
+    from nlp.components.morph_features import word_feature
+
+    assert word_feature("Дністра", "uk", True).endswith("|geo")
+    assert word_feature("Євангеліє", "uk", True).endswith("|cn")
+    assert word_feature("Петренка", "uk", True) == word_feature("Петренка", "uk")
+    # the default (what a model trained without the extension reads) is unchanged
+    assert word_feature("Дністра", "uk").endswith("|") and word_feature("Євангеліє", "uk").endswith("|")
