@@ -387,10 +387,14 @@ def _render_front(data: dict[str, Any], parts: list[Part]):
     document.ln(30)
     _heading(document, FORUM_TITLES[data["forum"]], 12)
     _heading(document, data["title"], 18)
-    lines = [("Reference", data["reference"]), ("Applicant(s)", ", ".join(data["applicants"]) or "—"),
-             ("Respondent State", data["respondent"] or "—"), ("Exhibits", str(len(parts))),
-             ("Classification", data["marking"]),
-             ("Date of this bundle", dt.date.today().isoformat())]
+    lines = [("Reference", data["reference"])]
+    if data["forum"] == "echr":
+        # applicant and respondent State are parties before the Court; an Article 15 communication
+        # to the ICC Prosecutor has neither
+        lines += [("Applicant(s)", ", ".join(data["applicants"]) or "—"),
+                  ("Respondent State", data["respondent"] or "—")]
+    lines += [("Exhibits", str(len(parts))), ("Classification", data["marking"]),
+              ("Date of this bundle", dt.date.today().isoformat())]
     for label, value in lines:
         document.set_font("DejaVu", "B", 10.5)
         document.cell(45, 7, label)

@@ -231,3 +231,17 @@ def test_bundle_commands_export_and_verify(case_fixture, tmp_path):
     shown = svidok("case", "show", case_fixture.case_id, "--json")
     assert shown.exit_code == 0, shown.output
     assert len(json.loads(shown.stdout)["exhibits"]) >= 12
+
+
+def test_the_cover_names_parties_only_where_the_forum_has_them(exported):
+    """An ECHR application has applicants and a respondent State; an ICC Article 15 communication has neither."""
+    from pdfminer.high_level import extract_text
+
+    forum, _, folder = exported
+    cover = extract_text(str(folder / "bundle.pdf"), page_numbers=[0])
+    assert "Reference" in cover and "Classification" in cover
+    if forum == "echr":
+        assert "Applicant(s)" in cover and "Respondent State" in cover
+    else:
+        assert "Applicant" not in cover and "Respondent State" not in cover
+        assert "Article 15" in cover
