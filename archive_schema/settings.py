@@ -43,6 +43,8 @@ class Settings:
     stages: tuple[str, ...] = tuple(STAGES)
     #: PDF text engine: "pdfium" (fast, the default) or "pdfminer" (pdfminer.six, the reference)
     pdf_engine: str = "pdfium"
+    #: reverse proxies in front of the web app whose X-Forwarded-* headers are believed (0: none)
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
@@ -62,6 +64,7 @@ class Settings:
             max_unpacked_size=_int(env, "SVIDOK_MAX_UNPACKED_SIZE", cls.max_unpacked_size),
             stages=_stages(env.get("SVIDOK_STAGES")),
             pdf_engine=_choice(env, "SVIDOK_PDF_ENGINE", ("pdfium", "pdfminer"), cls.pdf_engine),
+            trusted_proxies=proxy_count(env.get("SVIDOK_TRUSTED_PROXIES")),
         )
 
     def with_(self, **changes) -> "Settings":
@@ -102,4 +105,15 @@ def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default
     value = env.get(name) or default
     if value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
+def proxy_count(raw: object) -> int:
+    """``SVIDOK_TRUSTED_PROXIES``: how many reverse proxies stand in front of the app, 0 to 10."""
+    try:
+        value = int(str(raw if raw is not None else "").strip() or 0)
+    except ValueError:
+        raise ValueError(f"SVIDOK_TRUSTED_PROXIES must be a whole number of proxies, not {raw!r}") from None
+    if not 0 <= value <= 10:
+        raise ValueError(f"SVIDOK_TRUSTED_PROXIES must be between 0 and 10, not {value}")
     return value

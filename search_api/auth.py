@@ -42,11 +42,13 @@ from typing import Any, Callable
 
 from flask import Flask, current_app, g, request, session
 from werkzeug.exceptions import Forbidden, TooManyRequests, Unauthorized
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from archive_schema import accounts, audit, policy
 from archive_schema.accounts import Limit, User
 from archive_schema.models import utcnow
 from archive_schema.policy import Actor
+from archive_schema.settings import proxy_count
 
 log = logging.getLogger(__name__)
 
@@ -290,6 +292,12 @@ def _secret_key(home: Path) -> str:
     return key
 
 
+def trusted_proxies(app: Flask) -> int:
+    """How many reverse proxies stand in front of the app (config ``SVIDOK_TRUSTED_PROXIES``, else the settings)."""
+    configured = app.config.get("SVIDOK_TRUSTED_PROXIES")
+    return app.config["SVIDOK"].trusted_proxies if configured is None else proxy_count(configured)
+
+
 def init_app(app: Flask) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.config["SVIDOK"].home)
@@ -300,6 +308,11 @@ def init_app(app: Flask) -> None:
         secure = False  # plain http on a trusted machine (``make demo``); never behind a public address
     app.config["SESSION_COOKIE_SECURE"] = (not app.debug) if secure is None else bool(secure)
     app.config["SESSION_COOKIE_NAME"] = "svidok_session"
+    proxies = trusted_proxies(app)
+    if proxies:
+        # behind N reverse proxies the client is the Nth address from the right of X-Forwarded-For;
+        # without this setting the header is ignored, so nobody can forge an address to dodge the throttle
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.before_request(_before_request)
     app.teardown_request(_teardown_request)
     app.jinja_env.globals.update(csrf_token=csrf_token)

@@ -207,6 +207,48 @@ def test_brute_force_from_one_client_across_usernames_is_locked_out(fresh_app):
                          environ_base={"REMOTE_ADDR": "198.51.100.1"}).status_code == 200
 
 
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_a_forged_forwarded_address_dodges_the_throttle_only_behind_a_trusted_proxy(tmp_path, proxies):
+    """X-Forwarded-For names the client only when SVIDOK_TRUSTED_PROXIES says a proxy sets it."""
+    from search_api import create_app
+
+    from .conftest import make_settings
+
+    app = create_app(make_settings(tmp_path / "home", SVIDOK_STAGES="extract"), processing="inline",
+                     config={"SVIDOK_TRUSTED_PROXIES": proxies})
+    try:
+        attacker = app.test_client()
+        statuses = [attacker.post("/api/v1/session", json={"username": f"user{n}", "password": "guess guess guess"},
+                                  environ_base={"REMOTE_ADDR": "10.0.0.2"},
+                                  headers={"X-Forwarded-For": f"198.51.100.{n}"}).status_code
+                    for n in range(21)]
+        if proxies:
+            # each forwarded address is a different client behind the one proxy: none reaches 20 failures
+            assert 429 not in statuses
+        else:
+            # the header is ignored: every attempt counts against the one real peer address
+            assert statuses[:20] == [401] * 20 and statuses[20] == 429
+    finally:
+        app.extensions["svidok"].close()
+
+
+def test_trusted_proxies_must_be_a_small_whole_number(tmp_path):
+    from search_api import create_app
+
+    from .conftest import make_settings
+
+    from archive_schema.settings import Settings
+
+    for wrong in ("one", "-1", "99"):
+        with pytest.raises(ValueError, match="SVIDOK_TRUSTED_PROXIES"):
+            create_app(make_settings(tmp_path / f"home{wrong}", SVIDOK_STAGES="extract"), processing="inline",
+                       config={"SVIDOK_TRUSTED_PROXIES": wrong})
+        with pytest.raises(ValueError, match="SVIDOK_TRUSTED_PROXIES"):
+            Settings.from_env({"SVIDOK_HOME": str(tmp_path), "SVIDOK_TRUSTED_PROXIES": wrong})
+    assert Settings.from_env({"SVIDOK_HOME": str(tmp_path), "SVIDOK_TRUSTED_PROXIES": "2"}).trusted_proxies == 2
+    assert Settings.from_env({"SVIDOK_HOME": str(tmp_path)}).trusted_proxies == 0
+
+
 def test_the_throttle_stores_no_username_or_address(fresh_app):
     attacker = fresh_app.test_client()
     attacker.post("/api/v1/session", json={"username": "someone", "password": "guess guess guess"},
