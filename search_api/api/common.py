@@ -13,11 +13,14 @@ from werkzeug.exceptions import NotFound
 
 from archive_schema import audit, policy
 from archive_schema.models import EvidenceItem, ItemLink
+from archive_schema.vocab import STAGES
 
 from ..auth import current_user
 
 from ..errors import Invalid
 from .schemas import DocDateOut, ItemOut, LinkOut, LinksOut, StageOut
+
+PIPELINE_ORDER = {stage: n for n, stage in enumerate(STAGES)}
 
 Q = TypeVar("Q", bound=BaseModel)
 #: ids are opaque (UUIDv7 today); this bounds what we ever look up
@@ -96,7 +99,9 @@ def _item_out(item: EvidenceItem, links: LinksOut) -> ItemOut:
     date = None
     if item.doc_date_start and item.doc_date_end and item.doc_date_precision:
         date = DocDateOut(start=item.doc_date_start, end=item.doc_date_end, precision=item.doc_date_precision)
-    stages = sorted(item.stage_runs, key=lambda r: (r.stage, r.version))
+    # pipeline order (extract, ocr, nlp), not alphabetical; a stage unknown to this version last
+    stages = sorted(item.stage_runs, key=lambda r: (PIPELINE_ORDER.get(r.stage, len(PIPELINE_ORDER)), r.stage,
+                                                     r.version))
     return ItemOut(
         id=item.id, sha256=item.sha256, filename=item.filename, title=item.title or "",
         media_type=item.media_type, size=item.size, page_count=item.page_count,

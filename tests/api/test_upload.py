@@ -43,8 +43,9 @@ def test_one_file_is_stored_processed_and_described(client):
     assert item["media_type"] == "text/plain"
     assert item["size"] == len(content)
     assert item["page_count"] == 1
+    # in the order the pipeline runs them
     assert [(s["stage"], s["state"], s["attempts"]) for s in item["stages"]] == [
-        ("extract", "done", 1), ("nlp", "done", 1), ("ocr", "done", 1)]
+        ("extract", "done", 1), ("ocr", "done", 1), ("nlp", "done", 1)]
 
 
 def test_many_files_in_one_request_share_the_metadata(client, tmp_path):
