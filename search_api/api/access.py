@@ -6,16 +6,18 @@ passes are in :mod:`search_api.auth`; every decision is :mod:`archive_schema.pol
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, g, request
 from pydantic import BaseModel, Field
-from werkzeug.exceptions import Unauthorized, UnsupportedMediaType
+from werkzeug.exceptions import NotFound, Unauthorized, UnsupportedMediaType
 
 from archive_schema import accounts, audit, policy
 
 from ..auth import (LoginFailed, authenticate_password, csrf_token, current_user, login_user, logout_user,
                     requires)
 from ..openapi import operation
-from .common import Body, json_body
+from .common import Body, as_utc, json_body
 from .context import pipeline_context
 
 ANONYMOUS = policy.ANONYMOUS.name
@@ -121,3 +123,59 @@ def create_token():
                      details={"token_id": row.id, "name": row.name})
         out = TokenOut(id=row.id, name=row.name, token=token)
     return out.model_dump(mode="json"), 201
+
+
+class TokenInfo(BaseModel):
+    id: str
+    name: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class TokensOut(BaseModel):
+    tokens: list[TokenInfo]
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    return as_utc(moment) if moment else None
+
+
+def _own_account(writer):
+    actor = current_user()
+    user = accounts.find_user(writer, actor.name)
+    if user is None or not policy.can(actor, policy.TOKEN_CREATE, user):
+        raise Unauthorized("Only a signed-in user has API tokens.")
+    return actor, user
+
+
+@bp.get("/tokens")
+@requires(policy.TOKEN_CREATE)
+@operation(responses={200: TokensOut}, problems=(401, 403))
+def list_tokens():
+    """Your API tokens, live and revoked, newest first (never the tokens themselves: only their hashes are kept)."""
+    with pipeline_context().db.sessions.begin() as writer:
+        _, user = _own_account(writer)
+        rows = sorted(user.tokens, key=lambda t: (t.created_at, t.id), reverse=True)
+        out = TokensOut(tokens=[TokenInfo(id=t.id, name=t.name, created_at=as_utc(t.created_at),
+                                          last_used_at=_utc(t.last_used_at), revoked_at=_utc(t.revoked_at))
+                                for t in rows])
+    return out.model_dump(mode="json")
+
+
+@bp.delete("/tokens/<token_id>")
+@requires(policy.TOKEN_CREATE)
+@operation(responses={200: TokenInfo}, problems=(401, 403, 404))
+def revoke_token(token_id: str):
+    """Revoke one of your live API tokens: it stops working at once. Another user's token is a 404."""
+    with pipeline_context().db.sessions.begin() as writer:
+        actor, user = _own_account(writer)
+        try:
+            (row,) = accounts.revoke_tokens(writer, user, token_id=token_id)
+        except accounts.AccountError:
+            raise NotFound("You have no live API token with this id.") from None
+        audit.record(writer, "auth.token.revoke", actor=actor.name, object_type="user", object_id=user.username,
+                     details={"token_id": row.id, "name": row.name})
+        out = TokenInfo(id=row.id, name=row.name, created_at=as_utc(row.created_at),
+                        last_used_at=_utc(row.last_used_at), revoked_at=_utc(row.revoked_at))
+    return out.model_dump(mode="json")

@@ -175,6 +175,38 @@ def test_a_revoked_token_is_refused_at_once_and_the_revocation_is_audited(fresh_
                               .where(AuditEvent.action == "auth.token.revoke")) == 1
 
 
+def test_users_list_and_revoke_their_own_tokens_over_the_api_and_nobody_elses(fresh_app):
+    owner = client_for(fresh_app, "olena", "lawyer")
+    made = owner.post("/api/v1/tokens", json={"name": "nightly export"}).get_json()
+    other = client_for(fresh_app, "petro", "archivist")
+    theirs = other.post("/api/v1/tokens", json={"name": "petro's script"}).get_json()
+    script = fresh_app.test_client()
+    script.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {made['token']}"
+    assert script.get("/api/v1/items").status_code == 200
+
+    listed = owner.get("/api/v1/tokens").get_json()["tokens"]
+    # the client's own sign-in token ("tests") and the new one, newest first; none of petro's
+    assert [(t["name"], t["revoked_at"]) for t in listed] == [("nightly export", None), ("tests", None)]
+    assert listed[0]["id"] == made["id"] and listed[0]["last_used_at"] is not None  # the script's call above
+    assert all("token" not in t for t in listed)  # never shown again
+    assert_problem(owner.delete(f"/api/v1/tokens/{theirs['id']}"), 404)  # not yours: as if it did not exist
+    assert_problem(owner.delete("/api/v1/tokens/no-such-id"), 404)
+
+    revoked = owner.delete(f"/api/v1/tokens/{made['id']}")
+    assert revoked.status_code == 200 and revoked.get_json()["revoked_at"]
+    assert_problem(script.get("/api/v1/items"), 401)  # at once
+    assert_problem(owner.delete(f"/api/v1/tokens/{made['id']}"), 404)  # already revoked
+    other_script = fresh_app.test_client()
+    other_script.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {theirs['token']}"
+    assert other_script.get("/api/v1/items").status_code == 200  # petro's token still works
+    assert_problem(fresh_app.test_client().get("/api/v1/tokens"), 401)
+    with fresh_app.extensions["svidok"].db.reader() as session:
+        from archive_schema.models import AuditEvent
+
+        events = session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.token.revoke")).all()
+        assert [(e.actor, e.object_id) for e in events] == [("olena", "olena")]
+
+
 # --- brute force ----------------------------------------------------------------------------------------------
 
 def test_brute_force_on_one_username_is_locked_out_even_with_the_right_password(fresh_app):
