@@ -131,6 +131,18 @@ def test_the_matrix_covers_every_classification_and_membership(world):
             } == {"admin", "admin-member"}
 
 
+def test_status_counts_only_the_items_the_caller_may_see(world):
+    """How many sealed or confidential items exist is not for everyone to learn from /status."""
+    for who in ACTORS:
+        response = world.clients[who].get("/api/v1/status")
+        if response.status_code != 200:
+            continue  # not allowed to read the status at all
+        body = response.get_json()
+        expected = sum(expected_to_see(who, c, in_case) for c in CLASSIFICATIONS for in_case in (True, False))
+        assert body["total"] == expected, who
+        assert sum(body["stages"]["extract"].values()) == expected, who
+
+
 # --- the CLI ----------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
