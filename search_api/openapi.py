@@ -40,14 +40,15 @@ class Operation:
     form: type[BaseModel] | None = None
     problems: tuple[int, ...] = ()
     headers: dict[str, str] = field(default_factory=dict)  # response headers: name -> description
+    body: type[BaseModel] | None = None  # the JSON request body (read with api.common.json_body)
 
 
 def operation(*, responses: dict[int, type[BaseModel] | str], query: type[BaseModel] | None = None,
-              form: type[BaseModel] | None = None, problems: tuple[int, ...] = (),
-              headers: dict[str, str] | None = None) -> Callable:
+              form: type[BaseModel] | None = None, body: type[BaseModel] | None = None,
+              problems: tuple[int, ...] = (), headers: dict[str, str] | None = None) -> Callable:
     """Declare what a view takes and answers; ``build_spec`` reads it."""
     def decorate(view: Callable) -> Callable:
-        view.openapi = Operation(responses, query, form, tuple(problems), headers or {})
+        view.openapi = Operation(responses, query, form, tuple(problems), headers or {}, body)
         return view
     return decorate
 
@@ -75,7 +76,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
     models: list[tuple[type[BaseModel], str]] = [(Problem, "serialization")]
     for _rule, _view, op in routes:
         models += [(m, "serialization") for m in op.responses.values() if not isinstance(m, str)]
-        models += [(m, "validation") for m in (op.query, op.form) if m is not None]
+        models += [(m, "validation") for m in (op.query, op.form, op.body) if m is not None]
     refs, top = models_json_schema(list(dict.fromkeys(models)), ref_template=REF)
     schemas = top.get("$defs", {})
 
@@ -99,6 +100,9 @@ def build_spec(app: Flask) -> dict[str, Any]:
             body["requestBody"] = {"required": True, "content": {"multipart/form-data": {
                 "schema": ref(op.form, "validation"),
                 "encoding": {"file": {"contentType": "*/*"}}}}}
+        if op.body is not None:
+            body["requestBody"] = {"required": True, "content": {"application/json": {
+                "schema": ref(op.body, "validation")}}}
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = body
     return {

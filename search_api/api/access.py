@@ -70,7 +70,7 @@ def _session_out() -> dict:
 
 @bp.post("/session")
 @requires(policy.PUBLIC)
-@operation(responses={200: SessionOut}, problems=(400, 401, 415, 429))
+@operation(body=LoginIn, responses={200: SessionOut}, problems=(400, 401, 415, 429))
 def sign_in():
     """Sign in with a username and password (JSON); sets the session cookie.
 
@@ -109,7 +109,7 @@ def sign_out():
 
 @bp.post("/tokens")
 @requires(policy.TOKEN_CREATE)
-@operation(responses={201: TokenOut}, problems=(400, 401, 403))
+@operation(body=TokenIn, responses={201: TokenOut}, problems=(400, 401, 403))
 def create_token():
     """Make an API token for yourself (JSON ``{"name": …}``); the token is shown in this answer only."""
     body = json_body(TokenIn)

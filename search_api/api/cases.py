@@ -352,7 +352,8 @@ def list_cases():
 
 @bp.post("/cases")
 @requires(policy.CASE_CREATE)
-@operation(responses={201: CaseOut}, problems=(400, 401, 403), headers={"Location": "the new case"})
+@operation(body=CaseIn, responses={201: CaseOut}, problems=(400, 401, 403),
+           headers={"Location": "the new case"})
 def create_case():
     """Create a case (JSON); the creator becomes its lead member."""
     body = json_body(CaseIn)
@@ -380,7 +381,7 @@ def get_case(case_id: str):
 
 @bp.post("/cases/<case_id>/members")
 @requires(policy.CASE_MEMBERS)
-@operation(responses={201: CaseOut}, problems=(400, 403, 404, 409))
+@operation(body=MemberIn, responses={201: CaseOut}, problems=(400, 403, 404, 409))
 def add_member(case_id: str):
     """Add a member (JSON ``{"user", "role"}``: lead, lawyer, investigator, viewer)."""
     body = json_body(MemberIn)
@@ -393,7 +394,7 @@ def add_member(case_id: str):
 
 @bp.post("/cases/<case_id>/persons")
 @requires(policy.CASE_EDIT)
-@operation(responses={201: CaseOut}, problems=(400, 403, 404))
+@operation(body=PersonIn, responses={201: CaseOut}, problems=(400, 403, 404))
 def add_person(case_id: str):
     """Add a person with a role; an anonymous one needs a pseudonym, the only name any export carries."""
     body = json_body(PersonIn)
@@ -406,7 +407,7 @@ def add_person(case_id: str):
 
 @bp.post("/cases/<case_id>/exhibits")
 @requires(policy.CASE_EDIT)
-@operation(responses={201: ExhibitOut}, problems=(400, 403, 404))
+@operation(body=ExhibitIn, responses={201: ExhibitOut}, problems=(400, 403, 404))
 def add_exhibit(case_id: str):
     """Add pages of an item under the case's next exhibit number (JSON)."""
     body = json_body(ExhibitIn)
@@ -423,7 +424,7 @@ def add_exhibit(case_id: str):
 
 @bp.post("/cases/<case_id>/exhibits/from-hits")
 @requires(policy.CASE_EDIT)
-@operation(responses={201: ExhibitListOut}, problems=(400, 403, 404))
+@operation(body=HitsIn, responses={201: ExhibitListOut}, problems=(400, 403, 404))
 def add_exhibits_from_hits(case_id: str):
     """One exhibit per search hit (JSON ``{"hits": [{"item_id", "pages": [3, 5]}]}``): its first to last page."""
     body = json_body(HitsIn)
@@ -436,7 +437,7 @@ def add_exhibits_from_hits(case_id: str):
 
 @bp.post("/cases/<case_id>/renumber")
 @requires(policy.CASE_EDIT)
-@operation(responses={200: RenumberOut}, problems=(400, 403, 404))
+@operation(body=RenumberIn, responses={200: RenumberOut}, problems=(400, 403, 404))
 def renumber(case_id: str):
     """Number the exhibits 1..n (PREFIX-n) in the forum's bundle order (JSON ``{"forum": "echr"}``, optional)."""
     body = json_body(RenumberIn)
@@ -447,7 +448,7 @@ def renumber(case_id: str):
 
 @bp.post("/cases/<case_id>/exhibits/<exhibit_id>/redact")
 @requires(policy.CASE_EDIT)
-@operation(responses={201: RedactionOut}, problems=(400, 403, 404))
+@operation(body=RedactIn, responses={201: RedactionOut}, problems=(400, 403, 404))
 def redact(case_id: str, exhibit_id: str):
     """Make a redacted derivative of the exhibit's item and use it in the exhibit (the original is kept).
 
@@ -476,7 +477,7 @@ def redact(case_id: str, exhibit_id: str):
 
 @bp.post("/cases/<case_id>/chronology")
 @requires(policy.CASE_EDIT)
-@operation(responses={201: CaseOut}, problems=(400, 403, 404))
+@operation(body=ChronologyIn, responses={201: CaseOut}, problems=(400, 403, 404))
 def add_chronology_entry(case_id: str):
     """Add a dated fact with the exhibit pages (numbered as in the item) that support it (JSON)."""
     body = json_body(ChronologyIn)
@@ -499,7 +500,7 @@ def chronology_suggestions(case_id: str):
 
 @bp.post("/cases/<case_id>/qualifications")
 @requires(policy.CASE_EDIT)
-@operation(responses={201: CaseOut}, problems=(400, 403, 404))
+@operation(body=QualificationIn, responses={201: CaseOut}, problems=(400, 403, 404))
 def add_qualification(case_id: str):
     """Qualify a fact (a chronology entry, or stated) under a provision of the vocabulary (JSON)."""
     body = json_body(QualificationIn)

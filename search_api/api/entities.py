@@ -216,7 +216,7 @@ def _decide(decide, *entity_ids: str) -> str:
 
 @bp.post("/entities/<entity_id>/merge")
 @requires(policy.ENTITY_EDIT)
-@operation(responses={200: EntityOut}, problems=(400, 404, 409))
+@operation(body=MergeIn, responses={200: EntityOut}, problems=(400, 404, 409))
 def merge(entity_id: str):
     """Merge another entity into this one (JSON ``{"other": id}``).
 
@@ -231,7 +231,8 @@ def merge(entity_id: str):
 
 @bp.post("/entities/<entity_id>/split")
 @requires(policy.ENTITY_EDIT)
-@operation(responses={201: EntityOut}, problems=(400, 404, 409), headers={"Location": "the new entity"})
+@operation(body=SplitIn, responses={201: EntityOut}, problems=(400, 404, 409),
+           headers={"Location": "the new entity"})
 def split(entity_id: str):
     """Move some of the entity's mentions to a new entity (JSON ``{"mentions": [ids], "name": optional}``).
 
@@ -247,7 +248,7 @@ def split(entity_id: str):
 
 @bp.post("/entities/<entity_id>/rename")
 @requires(policy.ENTITY_EDIT)
-@operation(responses={200: EntityOut}, problems=(400, 404, 409))
+@operation(body=RenameIn, responses={200: EntityOut}, problems=(400, 404, 409))
 def rename(entity_id: str):
     """Set the entity's name by hand (JSON ``{"name": …}``); machine resolution never renames it afterwards."""
     body = json_body(RenameIn)

@@ -176,7 +176,7 @@ def _small_body() -> None:
 
 @bp.post(PATH)
 @requires(policy.PUBLIC)
-@operation(responses={201: FiledOut}, problems=(400, 413, 503))
+@operation(body=InquiryIn, responses={201: FiledOut}, problems=(400, 413, 503))
 def file_inquiry():
     """File an inquiry about a relative (JSON). Answers the access code: once; it cannot be shown again."""
     _small_body()
@@ -234,7 +234,7 @@ def _status(writer, inquiry: Inquiry, family):
 
 @bp.post(f"{PATH}/status")
 @requires(policy.PUBLIC)
-@operation(responses={200: StatusOut}, problems=(400, 404, 413, 429))
+@operation(body=CodeIn, responses={200: StatusOut}, problems=(400, 404, 413, 429))
 def inquiry_status():
     """The status of an inquiry and the messages about it (JSON ``{"access_code": …}``)."""
     _small_body()
@@ -243,7 +243,7 @@ def inquiry_status():
 
 @bp.post(f"{PATH}/messages")
 @requires(policy.PUBLIC)
-@operation(responses={201: MessageOut}, problems=(400, 404, 413, 429))
+@operation(body=FamilyMessageIn, responses={201: MessageOut}, problems=(400, 404, 413, 429))
 def family_message():
     """Add a message from the family (JSON ``{"access_code": …, "text": …}``); sealed like the inquiry."""
     _small_body()
@@ -281,7 +281,7 @@ def list_inquiries():
 
 @bp.post(f"{PATH}/<inquiry_id>/updates")
 @requires(policy.INQUIRY_ANSWER)
-@operation(responses={201: UpdateOut}, problems=(400, 401, 403, 404, 413))
+@operation(body=UpdateIn, responses={201: UpdateOut}, problems=(400, 401, 403, 404, 413))
 def post_update(inquiry_id: str):
     """Set the status and/or send the family a message (JSON ``{"status": …, "message": …}``); the message is
     sealed to the family's key and the organisation's, never stored readable."""
