@@ -21,7 +21,12 @@ from archive_schema.search.analysis import name_key
 _ENDING_SLACK = 2
 #: a name word this distinctive is enough alone (surnames); shorter keys (Олена -> Aln) only next to another
 _DISTINCT = 5
-_WORD = re.compile(r"\w+(?:['’ʼ`-]\w+)*")
+#: a hyphen ending a line inside a word: "-" or a soft hyphen before the line break, or the single mark
+#: pdfium's text puts in place of both (U+FFFE; U+0002 in older versions)
+_HYPHEN_BREAK = r"(?:[-\u00ad][ \t]*\r?\n[ \t]*|[\ufffe\x02][ \t]*(?:\r?\n[ \t]*)?)"
+#: a word, across a line end where it was hyphenated ("Гри-\nценко")
+_WORD = re.compile(r"\w+(?:(?:['’ʼ`-]|" + _HYPHEN_BREAK + r")\w+)*")
+_LINE_BREAK_HYPHEN = re.compile(_HYPHEN_BREAK)
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,11 @@ class NameMatcher:
             run.clear()
 
         for match in _WORD.finditer(text):
-            person = self._person_of(match.group())
+            word = _LINE_BREAK_HYPHEN.sub("", match.group())
+            person = self._person_of(word)
+            if person is None and "-" in word:
+                # a double-barrelled name ("Гриценко-Коваль") is hers if either part is: over-redacting is safe
+                person = next(filter(None, map(self._person_of, word.split("-"))), None)
             adjacent = run and text[run[-1][0].end():match.start()].strip(" \t\n.,") == "" and run[-1][1] is person
             if person is None or (run and not adjacent):
                 close()

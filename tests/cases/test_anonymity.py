@@ -40,3 +40,18 @@ def test_jpeg_streams_lose_their_metadata_segments(tmp_path):
     from PIL import Image
 
     assert Image.open(io.BytesIO(stripped)).size == (640, 480)
+
+
+def test_a_name_hyphenated_across_a_line_end_is_found_whole():
+    witness = CasePerson(name="Оксана Гриценко", other_names=["Oksana Hrytsenko"], anonymous=True,
+                         pseudonym="W-7", role="witness")
+    matcher = NameMatcher(None, [witness])
+    for text in ("Свідчила Оксана Гри-\nценко про СІЗО.", "seen by Oksana Hryt-\r\nsenko at the", "пані Гриценко-\nва",
+                 "Гри\u00ad\nценко", "Оксана Гри\ufffeценко"):
+        (span,) = matcher.find(text)
+        assert "W-7" in matcher.redact(text), text
+        assert not any(part in matcher.redact(text) for part in ("Гри-", "ценко", "Hryt-", "senko")), text
+    # a double-barrelled surname with hers in it goes whole (over-redacting is the safe side)
+    assert matcher.redact("пані Гриценко-Коваль") == "пані W-7"
+    assert matcher.redact("Петренко-Коваль") == "Петренко-Коваль"
+    assert matcher.find("Гри- ценко") == []  # a dash between words on one line joins nothing

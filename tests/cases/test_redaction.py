@@ -208,3 +208,26 @@ def test_redact_and_renumber_commands(case_fixture):
     boxed = svidok("case", "redact", case_id, "A-1", "--box", "1:50,780,500,842")
     assert boxed.exit_code == 0, boxed.output
     assert "original" in boxed.stdout and "kept" in boxed.stdout
+
+
+def test_auto_boxes_cover_both_halves_of_a_name_hyphenated_across_lines(tmp_path):
+    """pdfium reads "Гри-" and "ценко" on two lines; the proposal boxes both (a box per line)."""
+    from fpdf import FPDF
+
+    from archive_schema.models import CasePerson
+    from ingest.bundle import FONT
+    from ingest.cases import NameMatcher
+    from ingest.redact import propose_boxes
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.add_font("DejaVu", fname=FONT)
+    pdf.set_font("DejaVu", size=14)
+    pdf.cell(0, 10, "Свідчила Оксана Гри-", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 10, "ценко про СІЗО-2.", new_x="LMARGIN", new_y="NEXT")
+    path = tmp_path / "hyphenated.pdf"
+    pdf.output(str(path))
+    witness = CasePerson(name="Оксана Гриценко", other_names=[], anonymous=True, pseudonym="W-7", role="witness")
+    boxes = propose_boxes(path, NameMatcher(None, [witness]))
+    tops = sorted({round(box.y1) for box in boxes}, reverse=True)
+    assert len(tops) == 2, boxes  # one run on each line: "Оксана Гри-" and "ценко"
