@@ -27,6 +27,13 @@ import Stemmer
 #: a word: letters/digits, with inner apostrophes (Ukrainian м'ясо, English Kovalenko's).
 #: Underscores are blanked before matching (same length, so spans hold): \w is faster than [^\W_].
 WORD_RE = re.compile(r"\w+(?:['’ʼ`]\w+)*")
+#: a word hyphenated across a line end and continued in lower case ("Гри-\nценко", "deten-\ntion"): one
+#: word. A capital after the break ("Івано-\nФранківськ") is a compound, which stays two words as in-line.
+_BREAK = r"[-\u00ad][ \t]*\r?\n[ \t]*(?=[^\W\d_])(?![A-ZА-ЯЁІЇЄҐ])"
+LINE_BREAK_HYPHEN = re.compile(r"(?<=\w)" + _BREAK)
+#: the same words with their spans kept, for tokenize (highlights); a soft hyphen inside a word joins too
+_JOINED_WORD_RE = re.compile(r"\w+(?:(?:['’ʼ`\u00ad]|" + _BREAK + r")\w+)*")
+SOFT_HYPHEN = "\u00ad"
 APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'", "ё": "е", "Ё": "Е"})
 CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 UKRAINIAN_ONLY = frozenset("іїєґ")
@@ -112,13 +119,21 @@ def analyse_words(words: list[str], language: str | None) -> list[tuple[str, str
 
 def tokenize(text: str, language: str | None = None) -> list[Token]:
     """Split text into words and analyse each (one token per word position), keeping spans."""
-    matches = list(WORD_RE.finditer(text.replace("_", " ")))
-    pairs = analyse_words([m.group().lower() for m in matches], language)
+    text = text.replace("_", " ")
+    if _may_hyphenate(text):
+        matches = list(_JOINED_WORD_RE.finditer(text))
+        words = [_dehyphenate(m.group()).lower() for m in matches]
+    else:
+        matches = list(WORD_RE.finditer(text))
+        words = [m.group().lower() for m in matches]
+    pairs = analyse_words(words, language)
     return [Token(m.start(), m.end(), *pair) for m, pair in zip(matches, pairs) if pair]
 
 
 def analyse_text(text: str, language: str | None = None) -> tuple[str, str]:
     """The two whitespace-joined token streams (terms, keys) an index stores for a text."""
+    if _may_hyphenate(text):
+        text = _dehyphenate(text)
     chunks = text.split()
     terms_of, keys_of = _chunk_terms.get(language), _chunk_keys.get(language)
     if terms_of is not None:
@@ -131,6 +146,20 @@ def analyse_text(text: str, language: str | None = None) -> tuple[str, str]:
     result = _analyse_words_of(text.lower(), language)
     _remember_chunks(chunks, language)
     return result
+
+
+_SPACED_BREAK = re.compile(r"-[ \t]+\r?\n")
+
+
+def _may_hyphenate(text: str) -> bool:
+    """Whether LINE_BREAK_HYPHEN or a soft hyphen can occur at all (a fast test; most pages: no)."""
+    return (SOFT_HYPHEN in text or "-\n" in text or "-\r\n" in text
+            or ("-" in text and _SPACED_BREAK.search(text) is not None))
+
+
+def _dehyphenate(text: str) -> str:
+    """Line-end hyphenation undone and soft hyphens dropped (as tokenize reads the text)."""
+    return LINE_BREAK_HYPHEN.sub("", text).replace(SOFT_HYPHEN, "")
 
 
 def _analyse_words_of(lowered: str, language: str | None) -> tuple[str, str]:
