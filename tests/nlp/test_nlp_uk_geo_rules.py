@@ -112,3 +112,11 @@ def test_extended_model_features_flag_listed_geo_names_and_common_nouns_only_whe
     assert word_feature("Петренка", "uk", True) == word_feature("Петренка", "uk")
     # the default (what a model trained without the extension reads) is unchanged
     assert word_feature("Дністра", "uk").endswith("|") and word_feature("Євангеліє", "uk").endswith("|")
+
+
+def test_surname_name_and_patronymic_in_one_case_are_one_person():
+    text = "Коваленка Івана Петровича тримали в підвалі; ФОП Бондар Олег Ігорович мовчав."
+    ents = [("Коваленка", "LOCATION"), ("Івана Петровича", "PERSON"), ("ФОП Бондар Олег Ігорович", "ORG")]
+    assert _spans(text, ents, full_names=True) == [("Коваленка Івана Петровича", "PERSON"),
+                                                   ("ФОП Бондар Олег Ігорович", "ORG")]
+    assert _spans(text, ents) == ents
