@@ -120,3 +120,15 @@ def test_surname_name_and_patronymic_in_one_case_are_one_person():
     assert _spans(text, ents, full_names=True) == [("Коваленка Івана Петровича", "PERSON"),
                                                    ("ФОП Бондар Олег Ігорович", "ORG")]
     assert _spans(text, ents) == ents
+
+
+def test_uk_town_known_as_a_surname_is_a_place_after_a_preposition():
+    import spacy
+
+    from nlp.components.places import PlaceRuler
+
+    text = "Його вивезли до Курська. Курська не відповіла."
+    doc = spacy.blank("uk").make_doc(text)
+    doc.ents = [doc.char_span(16, 23, label="PERSON"), doc.char_span(25, 32, label="PERSON")]
+    ruler = PlaceRuler("uk", 1000, ["PERSON"], add=False, names_after_preposition=100000)
+    assert [(e.text, e.label_) for e in ruler(doc).ents] == [("Курська", "LOCATION"), ("Курська", "PERSON")]
