@@ -79,7 +79,7 @@ class NameMatcher:
             if person is None and "-" in word:
                 # a double-barrelled name ("Гриценко-Коваль") is hers if either part is: over-redacting is safe
                 person = next(filter(None, map(self._person_of, word.split("-"))), None)
-            adjacent = run and text[run[-1][0].end():match.start()].strip(" \t\n.,") == "" and run[-1][1] is person
+            adjacent = run and text[run[-1][0].end():match.start()].strip(" \t\r\n.,") == "" and run[-1][1] is person
             if person is None or (run and not adjacent):
                 close()
             if person is not None:

@@ -55,3 +55,12 @@ def test_a_name_hyphenated_across_a_line_end_is_found_whole():
     assert matcher.redact("пані Гриценко-Коваль") == "пані W-7"
     assert matcher.redact("Петренко-Коваль") == "Петренко-Коваль"
     assert matcher.find("Гри- ценко") == []  # a dash between words on one line joins nothing
+
+
+def test_a_given_name_and_surname_on_two_lines_are_one_name():
+    """pdfium ends lines with \r\n: "Олена" at a line end and her surname on the next are still one run."""
+    witness = CasePerson(name="Олена Гриценко", other_names=[], anonymous=True, pseudonym="W-7", role="witness")
+    matcher = NameMatcher(None, [witness])
+    for text in ("свідок Олена\r\nГриценко бачила", "свідок Олена\nГриценко бачила"):
+        assert matcher.redact(text) == "свідок W-7 бачила", repr(text)
+
