@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from nlp.morph import lemma, lemmas
+from nlp.morph import analyser, lemma, lemmas
 
 DATA = Path(__file__).parent / "data"
 # countries whose small towns matter to this archive: where people were detained, deported or come from
@@ -203,3 +203,23 @@ def geo_names_pattern() -> re.Pattern:
     # the apostrophe in any of its three spellings: "Прип'ять", "Прип’ять", "Припʼять"
     alternatives = "|".join(re.escape(s).replace("'", "['ʼ’]") for s in stems)
     return re.compile(rf"(?<![\w'ʼ’-])(?:{alternatives})(?:{endings})?(?![\w'ʼ’-])")
+
+
+_CARDINAL_POINTS = frozenset({"захід", "схід", "північ", "південь"})
+
+
+@lru_cache(maxsize=100_000)
+def is_common_noun(word: str) -> bool:
+    """A capitalised Ukrainian word the dictionary knows only as a common noun: no personal-name or Geox reading,
+    not a GeoNames place, not a name of data/uk_geo_names.json ("Євангеліє", "Церкви", "Смерті")."""
+    if not word[:1].isupper() or word.isupper() or not analyser("uk").word_is_known(word.lower()):
+        return False
+    parses = analyser("uk").parse(word)
+    if parses[0].tag.POS != "NOUN" or any(p.tag.grammemes & {"Name", "Surn", "Patr", "Geox"} for p in parses):
+        return False
+    if "anim" in parses[0].tag:  # a person or a being is never a place ("Людини", "Янголові")
+        return True
+    # plural-only nouns are how villages are named ("у Куровичах", "Микитинцях"); the cardinal points name regions
+    if any("Pltm" in p.tag for p in parses) or parses[0].normal_form in _CARDINAL_POINTS:
+        return False
+    return find_place(word, "uk") is None and not geo_names_pattern().fullmatch(word)

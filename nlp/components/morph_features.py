@@ -15,7 +15,7 @@ from functools import lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from nlp.gazetteer import geo_names_pattern, place_index
+from nlp.gazetteer import geo_names_pattern, is_common_noun, place_index
 from nlp.morph import analyser
 
 _NAME_GRAMMEMES = ("Name", "Surn", "Patr")
@@ -38,11 +38,9 @@ def word_feature(word: str, lang: str, extended: bool = False) -> str:
         if word.lower() in index or any(p.normal_form in index for p in parses[:3]):
             geo = "geo"
         elif extended and lang == "uk":
-            from nlp.components.uk_spans import _is_common_noun  # noqa: PLC0415  (uk_spans imports this package)
-
             if geo_names_pattern().fullmatch(word):
                 geo = "geo"
-            elif _is_common_noun(word):
+            elif is_common_noun(word):
                 geo = "cn"
     return f"{first.POS or 'X'}|{first.case or ''}|{'+'.join(names)}|{geo}"
 

@@ -32,8 +32,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp.components.spans import rule_info
-from nlp.gazetteer import find_place, geo_names_pattern
-from nlp.morph import analyser, name_tags
+from nlp.gazetteer import geo_names_pattern, is_common_noun
+from nlp.morph import analyser
 
 _U = "A-ZА-ЯІЇЄҐ"
 _L = "a-zа-яіїєґ'ʼ’"
@@ -95,7 +95,7 @@ SQUARE_NAME = re.compile(
 ACT_BEFORE = re.compile(r"(?<![\w-])(?i:кодекс|закон(?!одав)|конституці|указ|постанов|герб)[\w'’]*\s+$")
 # a place name alone in quotes names a firm, newspaper, airport or club: ORG in 73 of 80 such spans in the
 # training 80 % of the seed-13 split ("фірма «Київ»", "аеропорт «Бориспіль»")
-_QUOTE_OPEN = re.compile(r"[«“„\"]\s*$")
+_QUOTE_OPEN = re.compile(r"[«“„\"]")
 _QUOTE_CLOSE = re.compile(r"\s*[»”\"]")
 # surname, first name and patronymic in one case are one PERSON ("Коваленка Івана Петровича": 24 of 27 such
 # triples in the training 80 % of the seed-13 split, the rest inside an ORG such as "ФОП ..."); the model sometimes
@@ -141,68 +141,7 @@ def _keeps(entity: Span, span: Span, source: str) -> bool:
     return beyond or entity.label_ in ("FACILITY", "DATE")
 
 
-_ORG_PLACE_GAP = re.compile(r"\s+(?:у|в)\s+(?:м\.\s*|місті\s+)?")
-_CARDINAL_POINTS = frozenset({"захід", "схід", "північ", "південь"})
 _PREVIOUS_WORD = re.compile(rf"([{_U}][{_L}]+(?:-[{_U}]?[{_L}]+)?)\s+$")
-
-
-@lru_cache(maxsize=100_000)
-def _is_common_noun(word: str) -> bool:
-    """A word the dictionary knows only as a common noun: no personal-name or Geox reading, not a GeoNames
-    place, not one of the geographical names of data/uk_geo_names.json ("Євангеліє", "Церкви", "Смерті")."""
-    if not word[:1].isupper() or word.isupper() or not analyser("uk").word_is_known(word.lower()):
-        return False
-    parses = analyser("uk").parse(word)
-    if parses[0].tag.POS != "NOUN" or any(p.tag.grammemes & {"Name", "Surn", "Patr", "Geox"} for p in parses):
-        return False
-    if "anim" in parses[0].tag:  # a person or a being is never a place ("Людини", "Янголові")
-        return True
-    # plural-only nouns are how villages are named ("у Куровичах", "Микитинцях"); the cardinal points name regions
-    if any("Pltm" in p.tag for p in parses) or parses[0].normal_form in _CARDINAL_POINTS:
-        return False
-    return find_place(word, "uk") is None and not geo_names_pattern().fullmatch(word)
-
-
-# nouns that name a state or a world, which a capitalised adjective before them makes a place ("Російській
-# імперії", "Латвійська держава", "Старого Світу")
-STATE_NOUNS = frozenset("імперія держава королівство князівство республіка федерація країна світ земля штат село шосе".split())
-
-
-@lru_cache(maxsize=100_000)
-def _is_common_word(word: str) -> bool:
-    """A word of a multi-word span that makes no place of it: a common noun (as _is_common_noun, in any case
-    of letters) or an adjective with no name reading that is not a place name itself."""
-    if not word[:1].isalpha() or word.isupper():
-        return False
-    parses = analyser("uk").parse(word)
-    if any(p.normal_form in PLACE_NOUNS or p.normal_form in STATE_NOUNS for p in parses):
-        return False
-    if word[:1].isupper() and _is_common_noun(word):
-        return True
-    if not analyser("uk").word_is_known(word.lower()) or any(p.tag.grammemes & {"Name", "Surn", "Patr", "Geox"} for p in parses):
-        return False
-    if parses[0].tag.POS == "NOUN" and not any("Pltm" in p.tag for p in parses):
-        return find_place(word, "uk") is None and not geo_names_pattern().fullmatch(word)
-    if parses[0].tag.POS == "ADJF":
-        # "Львівського" is an adjective of a place; "Небесному", "Божий" are not
-        stem_place = find_place(word, "uk") is not None or geo_names_pattern().search(word) is not None
-        return not stem_place and not re.search(r"(?:ськ|цьк|зьк)", word)
-    return False
-
-
-def _is_common_phrase(span: Span) -> bool:
-    """A multi-word LOCATION all of whose words are common: "Царстві Небесному", "Книги Злагоди"."""
-    words = [t.text for t in span if t.is_alpha]
-    return len(words) > 1 and len(words) == len([t for t in span if not t.is_space]) and all(_is_common_word(w) for w in words)
-
-
-def _is_personal_name(span: Span) -> bool:
-    """Every word has a first-name, surname or patronymic reading and the span is no known place: in the
-    training 80 % of the seed-13 split 2,585 such gold spans are PERSON and 68 LOCATION."""
-    words = [t.text for t in span if t.is_alpha]
-    return bool(words) and len(words) == len([t for t in span if not t.is_space and not t.is_punct]) \
-        and all(name_tags(w, "uk") & {"Name", "Surn", "Patr"} for w in words) \
-        and find_place(span.text, "uk") is None and not geo_names_pattern().search(span.text)
 
 
 @lru_cache(maxsize=100_000)
@@ -214,9 +153,8 @@ class UkrainianSpans:
     """Address spans and institution-internal places, as the corpus annotates them."""
 
     def __init__(self, streets: bool, institutions: bool, landmarks: bool = True, geo_names: bool = False,
-                 geo_add: bool = False, common_nouns: bool = False, org_places: bool = False,
-                 institution_chain: bool = False, common_phrases: bool = False, square_names: bool = False,
-                 name_relabel: bool = False, act_names: bool = False, quoted_places: bool = False,
+                 geo_add: bool = False, common_nouns: bool = False, institution_chain: bool = False,
+                 square_names: bool = False, act_names: bool = False, quoted_places: bool = False,
                  full_names: bool = False):
         self.streets = streets
         self.institutions = institutions
@@ -224,18 +162,14 @@ class UkrainianSpans:
         self.geo_names = geo_names
         self.geo_add = geo_add
         self.common_nouns = common_nouns
-        self.org_places = org_places
-        self.common_phrases = common_phrases
         self.square_names = square_names
-        self.name_relabel = name_relabel
         self.act_names = act_names
         self.quoted_places = quoted_places
         self.full_names = full_names
         self.institution_before = INSTITUTION_CHAIN_BEFORE if institution_chain else INSTITUTION_BEFORE
         self.context = 60 if institution_chain else 40
 
-    def _square_spans(self, doc: Doc) -> list[Span]:
-        text = doc.text
+    def _square_spans(self, doc: Doc, text: str) -> list[Span]:
         spans = []
         for match in SQUARE_NAME.finditer(text):
             if self.institution_before.search(text[max(0, match.start() - self.context):match.start()]):
@@ -245,8 +179,8 @@ class UkrainianSpans:
                 spans.append(span)
         return spans
 
-    def _apply_full_names(self, doc: Doc, ents: list[Span], info: dict) -> list[Span]:
-        for match in FULL_NAME.finditer(doc.text):
+    def _apply_full_names(self, doc: Doc, text: str, ents: list[Span], info: dict) -> list[Span]:
+        for match in FULL_NAME.finditer(text):
             surname, name, patronymic = match.groups()
             if not (_name_cases(surname, "Surn") & _name_cases(name, "Name") & _name_cases(patronymic, "Patr")):
                 continue
@@ -263,33 +197,11 @@ class UkrainianSpans:
             info.pop((span.start_char, span.end_char), None)
         return ents
 
-    @staticmethod
-    def _merge_org_places(doc: Doc, ents: list[Span], info: dict) -> list[Span]:
-        """An ORG directly followed by "у/в [м.|місті] <LOCATION>" takes the place in ("Управління СБУ у
-        Чернігівській області", 29 of 42 such gold ORGs in the training 80 % of the seed-13 split hold the place)."""
-        text = doc.text
-        ordered = sorted(ents, key=lambda s: s.start)
-        merged, skip = [], set()
-        for i, entity in enumerate(ordered):
-            if i in skip:
-                continue
-            following = ordered[i + 1] if i + 1 < len(ordered) else None
-            if entity.label_ == "ORG" and following is not None and following.label_ == "LOCATION" \
-                    and _ORG_PLACE_GAP.fullmatch(text[entity.end_char:following.start_char]):
-                span = Span(doc, entity.start, following.end, label="ORG")
-                merged.append(span)
-                info[(span.start_char, span.end_char)] = ("rule:org_places", None)
-                skip.add(i + 1)
-            else:
-                merged.append(entity)
-        return merged
-
-    def _geo_spans(self, doc: Doc) -> list[tuple[Span, bool]]:
+    def _geo_spans(self, doc: Doc, text: str) -> list[tuple[Span, bool]]:
         """Names of data/uk_geo_names.json as LOCATION, with a capitalised agreeing adjective before them
         ("Західної України", "Південного Бугу"); each with whether it may be added where the model found nothing
         (not after another capitalised word, where it ends a title: "Закону України", "Герба України"). A name in
         quotes is left alone: there it names a newspaper, a cinema or a battalion."""
-        text = doc.text
         found = []
         for match in geo_names_pattern().finditer(text):
             start, end = match.span()
@@ -312,8 +224,8 @@ class UkrainianSpans:
                 found.append((span, addable))
         return found
 
-    def _apply_geo_names(self, doc: Doc, ents: list[Span], info: dict) -> list[Span]:
-        for span, addable in self._geo_spans(doc):
+    def _apply_geo_names(self, doc: Doc, text: str, ents: list[Span], info: dict) -> list[Span]:
+        for span, addable in self._geo_spans(doc, text):
             overlapping = [e for e in ents if e.start < span.end and span.start < e.end]
             if not overlapping:
                 if not (self.geo_add and addable):
@@ -327,9 +239,8 @@ class UkrainianSpans:
             info[(span.start_char, span.end_char)] = ("rule:geo_names", None)
         return ents
 
-    def _street_spans(self, doc: Doc) -> list[Span]:
+    def _street_spans(self, doc: Doc, text: str) -> list[Span]:
         spans = []
-        text = doc.text
         for pattern in (STREET_ABBREVIATED, STREET_AFTER_NAME):
             for match in pattern.finditer(text):
                 span = doc.char_span(match.start(), match.end(), label="LOCATION", alignment_mode="expand")
@@ -337,8 +248,7 @@ class UkrainianSpans:
                     spans.append(span)
         return spans
 
-    def _landmark_spans(self, doc: Doc) -> list[Span]:
-        text = doc.text  # built from the tokens on every access: read it once
+    def _landmark_spans(self, doc: Doc, text: str) -> list[Span]:
         spans = []
         for match in COORDINATED_REGIONS.finditer(text):
             # "з Бердянська, Запорізької області" is a town and its region: a bare comma lists regions only
@@ -371,38 +281,32 @@ class UkrainianSpans:
         return sorted(found, key=lambda s: s.start)
 
     def __call__(self, doc: Doc) -> Doc:
+        text = doc.text  # built from the tokens on every access: read once, handed to every rule
         ents = list(doc.ents)
         info = rule_info(doc)
-        if self.org_places:
-            ents = self._merge_org_places(doc, ents, info)
+
+        def after(entity: Span, pattern: re.Pattern, width: int) -> bool:
+            return pattern.search(text[max(0, entity.start_char - width):entity.start_char]) is not None
+
         if self.institutions:
-            text = doc.text
-            ents = [e for e in ents if not (e.label_ == "LOCATION" and self.institution_before.search(
-                text[max(0, e.start_char - self.context):e.start_char]))]
+            ents = [e for e in ents if not (e.label_ == "LOCATION" and after(e, self.institution_before, self.context))]
         if self.common_nouns:
-            ents = [e for e in ents if not (e.label_ == "LOCATION" and len(e) == 1 and _is_common_noun(e.text))]
-        if self.common_phrases:
-            ents = [e for e in ents if not (e.label_ == "LOCATION" and len(e) > 1 and _is_common_phrase(e))]
+            ents = [e for e in ents if not (e.label_ == "LOCATION" and len(e) == 1 and is_common_noun(e.text))]
         if self.act_names:
-            text = doc.text
-            ents = [e for e in ents if not (e.label_ == "LOCATION" and ACT_BEFORE.search(text[max(0, e.start_char - 30):e.start_char]))]
+            ents = [e for e in ents if not (e.label_ == "LOCATION" and after(e, ACT_BEFORE, 30))]
         if self.quoted_places:
-            text = doc.text
-            ents = [Span(doc, e.start, e.end, label="ORG") if e.label_ == "LOCATION" and _QUOTE_OPEN.search(text[:e.start_char])
-                    and _QUOTE_CLOSE.match(text, e.end_char) else e for e in ents]
-        if self.full_names:
-            ents = self._apply_full_names(doc, ents, info)
-        if self.name_relabel:
-            ents = [Span(doc, e.start, e.end, label="PERSON") if e.label_ == "LOCATION" and _is_personal_name(e) else e
+            ents = [Span(doc, e.start, e.end, label="ORG") if e.label_ == "LOCATION" and _in_quotes(text, e) else e
                     for e in ents]
+        if self.full_names:
+            ents = self._apply_full_names(doc, text, ents, info)
         if self.geo_names:
-            ents = self._apply_geo_names(doc, ents, info)
+            ents = self._apply_geo_names(doc, text, ents, info)
         for enabled, source, spans in ((self.streets, "rule:streets", self._street_spans),
                                        (self.square_names, "rule:squares", self._square_spans),
                                        (self.landmarks, "rule:landmarks", self._landmark_spans)):
             if not enabled:
                 continue
-            for span in spans(doc):
+            for span in spans(doc, text):
                 overlapping = [e for e in ents if e.start < span.end and span.start < e.end]
                 if any(_keeps(e, span, source) for e in overlapping):
                     continue
@@ -412,16 +316,22 @@ class UkrainianSpans:
         return doc
 
 
+def _in_quotes(text: str, entity: Span) -> bool:
+    """The entity stands alone between quotes (reading back over whitespace only, not the whole text before it)."""
+    start = entity.start_char
+    while start > 0 and text[start - 1].isspace():
+        start -= 1
+    return start > 0 and _QUOTE_OPEN.match(text[start - 1]) is not None \
+        and _QUOTE_CLOSE.match(text, entity.end_char) is not None
+
+
 @Language.factory("svidok_uk_spans", assigns=["doc.ents"], requires=["doc.ents"],
                   default_config={"streets": True, "institutions": True, "landmarks": True, "geo_names": False,
-                                  "geo_add": False, "common_nouns": False, "org_places": False,
-                                  "institution_chain": False, "common_phrases": False, "square_names": False,
-                                  "name_relabel": False, "act_names": False, "quoted_places": False,
+                                  "geo_add": False, "common_nouns": False, "institution_chain": False,
+                                  "square_names": False, "act_names": False, "quoted_places": False,
                                   "full_names": False})
 def make_uk_spans(nlp: Language, name: str, streets: bool, institutions: bool, landmarks: bool, geo_names: bool,
-                  geo_add: bool, common_nouns: bool, org_places: bool, institution_chain: bool,
-                  common_phrases: bool, square_names: bool, name_relabel: bool, act_names: bool,
+                  geo_add: bool, common_nouns: bool, institution_chain: bool, square_names: bool, act_names: bool,
                   quoted_places: bool, full_names: bool) -> UkrainianSpans:
-    return UkrainianSpans(streets, institutions, landmarks, geo_names, geo_add, common_nouns, org_places,
-                          institution_chain, common_phrases, square_names, name_relabel, act_names, quoted_places,
-                          full_names)
+    return UkrainianSpans(streets, institutions, landmarks, geo_names, geo_add, common_nouns, institution_chain,
+                          square_names, act_names, quoted_places, full_names)

@@ -49,11 +49,10 @@ def test_a_capitalised_common_noun_alone_is_not_a_location():
     assert _spans(text, ents) == ents
 
 
-def test_a_place_right_after_an_org_joins_it_when_switched_on():
+def test_a_place_right_after_an_institution_word_is_dropped():
     text = "Заяву подали до СБУ у Чернігівській області вчора."
     ents = [("СБУ", "ORG"), ("Чернігівській області", "LOCATION")]
-    assert _spans(text, ents, org_places=True) == [("СБУ у Чернігівській області", "ORG")]
-    # off (the default), the place after an institution word is dropped by the institutions rule
+    # the institutions rule (on by default) drops the place after an institution word
     assert _spans(text, ents) == [("СБУ", "ORG")]
 
 
@@ -62,13 +61,6 @@ def test_a_place_after_an_institution_with_acronyms_or_a_town_between_stays_out_
     ents = [("Донецької області", "LOCATION"), ("Волинській області", "LOCATION")]
     assert _spans(text, ents, institution_chain=True) == []
     assert _spans(text, ents) == ents
-
-
-def test_a_multi_word_location_of_common_words_only_is_dropped_when_switched_on():
-    text = "Він згадував Царство Небесне і Чорне море."
-    ents = [("Царство Небесне", "LOCATION"), ("Чорне море", "LOCATION")]
-    assert _spans(text, ents, common_phrases=True) == [("Чорне море", "LOCATION")]
-    assert _spans(text, ents, common_phrases=True, landmarks=False) == [("Чорне море", "LOCATION")]
 
 
 def test_a_park_or_square_word_joins_the_name_after_it():
@@ -80,12 +72,6 @@ def test_a_park_or_square_word_joins_the_name_after_it():
 
 def test_geo_names_accept_every_spelling_of_the_apostrophe():
     assert all(geo_names_pattern().fullmatch(w) for w in ("Прип'яті", "Прип’яті", "Припʼяті"))
-
-
-def test_a_location_of_name_words_only_becomes_a_person_when_switched_on():
-    text = "Листа написав Петренко."
-    assert _spans(text, [("Петренко", "LOCATION")], name_relabel=True) == [("Петренко", "PERSON")]
-    assert _spans("Ми жили в Києві.", [("Києві", "LOCATION")], name_relabel=True) == [("Києві", "LOCATION")]
 
 
 def test_the_state_in_a_legal_act_name_is_not_a_location():
