@@ -137,8 +137,12 @@ class TokensOut(BaseModel):
     tokens: list[TokenInfo]
 
 
-def _utc(moment: dt.datetime | None) -> dt.datetime | None:
-    return as_utc(moment) if moment else None
+def _token_info(row: accounts.ApiToken) -> TokenInfo:
+    def utc(moment: dt.datetime | None) -> dt.datetime | None:
+        return as_utc(moment) if moment else None
+
+    return TokenInfo(id=row.id, name=row.name, created_at=as_utc(row.created_at),
+                     last_used_at=utc(row.last_used_at), revoked_at=utc(row.revoked_at))
 
 
 def _own_account(writer):
@@ -157,9 +161,7 @@ def list_tokens():
     with pipeline_context().db.sessions.begin() as writer:
         _, user = _own_account(writer)
         rows = sorted(user.tokens, key=lambda t: (t.created_at, t.id), reverse=True)
-        out = TokensOut(tokens=[TokenInfo(id=t.id, name=t.name, created_at=as_utc(t.created_at),
-                                          last_used_at=_utc(t.last_used_at), revoked_at=_utc(t.revoked_at))
-                                for t in rows])
+        out = TokensOut(tokens=[_token_info(t) for t in rows])
     return out.model_dump(mode="json")
 
 
@@ -176,6 +178,5 @@ def revoke_token(token_id: str):
             raise NotFound("You have no live API token with this id.") from None
         audit.record(writer, "auth.token.revoke", actor=actor.name, object_type="user", object_id=user.username,
                      details={"token_id": row.id, "name": row.name})
-        out = TokenInfo(id=row.id, name=row.name, created_at=as_utc(row.created_at),
-                        last_used_at=_utc(row.last_used_at), revoked_at=_utc(row.revoked_at))
+        out = _token_info(row)
     return out.model_dump(mode="json")
