@@ -156,10 +156,13 @@ def main() -> None:
     parser.add_argument("--es-pages", type=int, default=100_000)
     parser.add_argument("--no-elasticsearch", action="store_true")
     parser.add_argument("--no-embedded", action="store_true")
+    parser.add_argument("--writer-threads", type=int, default=None,
+                        help="tantivy indexing threads (default: the backend's choice; 0: tantivy's own)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if not args.no_embedded:
-            backend = open_search(None, Path(tmp))
+            options = {} if args.writer_threads is None else {"writer_threads": args.writer_threads}
+            backend = open_search(None, Path(tmp), **options)
             run(backend, args.pages, "embedded (tantivy)", Path(tmp) / "index")
             backend.close()
         if not args.no_elasticsearch:
