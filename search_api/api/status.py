@@ -35,6 +35,8 @@ def get_status():
                                            .join(EvidenceItem, EvidenceItem.id == StageRun.item_id).where(visible)
                                            .group_by(StageRun.stage, StageRun.state)):
         stages.setdefault(stage, {})[state] = n
-    pending = session.scalar(select(func.count()).select_from(Outbox).where(Outbox.delivered_at.is_(None)))
+    pending = session.scalar(select(func.count()).select_from(Outbox)
+                             .join(EvidenceItem, EvidenceItem.id == Outbox.key)  # every topic is keyed by item
+                             .where(Outbox.delivered_at.is_(None), visible))
     return StatusOut(items=items, total=sum(items.values()), stages=stages,
                      outbox_pending=pending).model_dump(mode="json")

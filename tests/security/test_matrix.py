@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import delete
 
 from archive_schema import policy
+from archive_schema.models import Outbox
 from search_api.auth import endpoint_action
 from search_api.cli import cli
 from search_api.commands.users import COMMAND_ACTIONS, iter_commands
@@ -150,6 +152,31 @@ def test_status_counts_only_the_items_the_caller_may_see(world):
     hidden_from_viewers = sum(not expected_to_see("viewer", c, in_case)
                               for c in CLASSIFICATIONS for in_case in (True, False))
     assert totals["admin"] - totals["viewer"] >= hidden_from_viewers == 4
+
+
+def test_status_counts_pending_work_only_for_items_the_caller_may_see(world):
+    """Work waiting for a sealed item is not counted for a viewer: it would tell them the item exists."""
+    db = world.app.extensions["svidok"].db
+
+    def promise(item: str) -> int:
+        with db.sessions.begin() as session:
+            row = Outbox(topic="index", key=item, payload={})
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def pending(who: str) -> int:
+        return world.clients[who].get("/api/v1/status").get_json()["outbox_pending"]
+
+    before = {who: pending(who) for who in ("admin", "viewer")}
+    added = [promise(world.items[("under_seal", False)])]
+    try:
+        assert (pending("admin"), pending("viewer")) == (before["admin"] + 1, before["viewer"])
+        added.append(promise(world.items[("public", False)]))
+        assert (pending("admin"), pending("viewer")) == (before["admin"] + 2, before["viewer"] + 1)
+    finally:
+        with db.sessions.begin() as session:
+            session.execute(delete(Outbox).where(Outbox.id.in_(added)))
 
 
 # --- the CLI ----------------------------------------------------------------------------------------------------
