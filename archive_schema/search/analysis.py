@@ -7,9 +7,10 @@ Every word position of a page yields exactly one token in each of two parallel s
 * ``keys``: :func:`name_key` of that lemma, a script-independent consonant skeleton so that
   ``Коваленко``, ``Коваленка``, ``Kovalenko`` and ``Kowalenko`` share one key.
 
-One token per position keeps phrases exact on both engines. A query word is expanded to every lemma
-its dictionaries allow (:func:`query_forms`), which always contains the one a page chose for the same
-surface form, so a page never misses a query for the very word it contains.
+One token per position keeps phrases exact on both engines. After its words, the lemma stream carries
+each pair of adjacent function words as one token (:func:`function_grams`). A query word is expanded to
+every lemma its dictionaries allow (:func:`query_forms`), which always contains the one a page chose for
+the same surface form, so a page never misses a query for the very word it contains.
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from operator import is_not, itemgetter
+from itertools import compress, islice
+from operator import and_, is_not, itemgetter
 
 import pymorphy3
 import Stemmer
@@ -42,6 +44,25 @@ RUSSIAN_ONLY = frozenset("ыэъё")
 HOMOGLYPHS = str.maketrans("aceiopxyk", "асеіорхук")
 #: "No. 2", "№ 2", "nr 2": the number sign is dropped before a number so "SIZO No. 2" = "СІЗО №2"
 NUMBER_SIGNS = frozenset({"no", "nr", "n", "номер", "н"})
+
+#: function words of en, uk and ru as typed (articles, prepositions, conjunctions, particles, pronouns,
+#: auxiliaries). They are in most pages of their language, so a phrase's name-key variant leaves their
+#: positions open (plan.py): reading their keys' positions was most of a common phrase's cost, and a
+#: function word has no transliteration worth matching. The lemma variant still requires them exactly.
+FUNCTION_WORDS = frozenset("""
+a an the of and or but nor to in on at by for with from into onto upon as than that this these those
+is are was were be been being am has have had do does did would shall should could might
+must not no he she it they we you i me him her them us his its their our your my who whom whose which
+what there here then so if
+і й та а але чи або що як не ні ж же б би в у на з із зі зо до від од по за під над про для при без
+через між біля коло серед після перед крізь поза задля він вона воно вони ми ви я мене мені його її їх
+їм нам вам нас вас це цей ця ці той та те ті був була було були є бути буде будуть який яка яке які
+де коли тому також так ще вже
+и да или но что чтобы как не ни же бы б в во на с со из к ко от до по за под над о об обо про для при
+без через между около после перед он она оно они мы вы я меня мне его ее её их им нам вам нас вас это
+этот эта эти тот та то те был была было были есть быть будет будут который которая которое которые где
+когда тоже также так еще уже
+""".split())
 
 _morph_lock = threading.Lock()
 
@@ -247,6 +268,31 @@ def query_forms(word: str) -> tuple[frozenset[str], frozenset[str]]:
             lemmas.update(p.normal_form.translate(APOSTROPHES) for p in _morph(lang).parse(word))
     keys = {name_key(lemma) for lemma in lemmas} | {name_key(word)}
     return frozenset(lemmas), frozenset(k for k in keys if k)
+
+
+@lru_cache(maxsize=1)
+def function_lemmas() -> frozenset[str]:
+    """The lemmas FUNCTION_WORDS take on pages of any language."""
+    return frozenset(analyse_word(word, lang)[0] for word in FUNCTION_WORDS for lang in (None, "uk", "ru"))
+
+
+def function_grams(terms: str) -> str:
+    """Two adjacent function-word lemmas as one token each ("the+and"), to follow a page's lemma stream.
+
+    A phrase of two function words is then one term lookup instead of reading their positions in most
+    pages of a language (plan.py): Lucene's common grams, kept to function-word pairs so indexing pays
+    little. Returns "" or the tokens with a leading space; no query word can contain "+".
+    """
+    tokens = terms.split()
+    common = list(map(function_lemmas().__contains__, tokens))
+    if common.count(True) < 2:
+        return ""
+    pairs = compress(zip(tokens, islice(tokens, 1, None)), map(and_, common, islice(common, 1, None)))
+    grams = " ".join(map(GRAM_JOIN.join, pairs))
+    return " " + grams if grams else ""
+
+
+GRAM_JOIN = "+"
 
 
 # --- transliteration key ------------------------------------------------------------------------

@@ -14,6 +14,11 @@ from archive_schema.search.plan import Highlights
 from archive_schema.search.query import Query, SearchError
 
 
+#: logged when a backend opens an index an older svidok built (its SCHEMA_VERSION is in the name)
+STALE_INDEX = ("search index %s was built by an older svidok (schema version %s expected): "
+               "some phrase searches miss its pages until `svidok reindex` rebuilds it")
+
+
 @runtime_checkable
 class SearchBackend(Protocol):
     """A page index. Writes are upserts by page id and visible after ``refresh()``."""

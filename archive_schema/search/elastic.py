@@ -7,6 +7,7 @@ carries the explicit, strict mapping, so every versioned index gets it.
 """
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -14,14 +15,20 @@ from urllib.parse import urlsplit
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 
-from archive_schema.search.backend import STORED_FIELDS, Hit, facet_buckets, group_hits, item_hits
+from archive_schema.search.backend import (
+    STALE_INDEX, STORED_FIELDS, Hit, facet_buckets, group_hits, item_hits,
+)
 from archive_schema.search.model import PageDoc, Results
 from archive_schema.search.plan import (
-    Bool, Clause, FuzzyToken, IntRange, MatchAll, MatchNone, PhraseTokens, PrefixToken, Terms, plan,
+    GAP, Bool, Clause, FuzzyToken, IntRange, MatchAll, MatchNone, PhraseTokens, PrefixToken, Terms,
+    plan,
 )
 from archive_schema.search.query import ENTITY_LABELS, Query, SearchError
 
-SCHEMA_VERSION = "1"
+log = logging.getLogger(__name__)
+#: 2: the keys field's search analyzer leaves plan.GAP positions of a phrase open, and the lemma stream
+#: carries function-word pairs (analysis.function_grams)
+SCHEMA_VERSION = "2"
 MONTH_BUCKETS = 1200
 FUZZY_MAX_EXPANSIONS = 200
 KEYWORD = {"type": "keyword"}
@@ -39,11 +46,16 @@ MAPPING = {
         "date_end": {"type": "integer"},
         # the token streams are analysed in Python (analysis.py): split on spaces only
         "terms": TOKENS,
-        "keys": TOKENS,
+        "keys": {**TOKENS, "search_analyzer": "svidok_key_phrase"},
         "entity_terms": {**TOKENS, "index_options": "freqs"},
         "entity_keys": {**TOKENS, "index_options": "freqs"},
         "text": {"type": "text", "index": False},
     },
+}
+#: a phrase's GAP token is dropped at search time with its position kept, as a stop word is
+ANALYSIS = {
+    "filter": {"svidok_gap": {"type": "stop", "stopwords": [GAP]}},
+    "analyzer": {"svidok_key_phrase": {"type": "custom", "tokenizer": "whitespace", "filter": ["svidok_gap"]}},
 }
 FACET_FIELDS = {**{label: f"facet_{label}" for label in ENTITY_LABELS}, "doc_type": "doc_type",
                 "language": "language", "collection": "collection", "month": "month"}
@@ -75,13 +87,16 @@ class ElasticsearchBackend:
         self.client.indices.put_index_template(
             name=self.alias,
             index_patterns=[f"{self.alias}-v*"],
-            template={"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+            template={"settings": {"number_of_shards": 1, "number_of_replicas": 0, "analysis": ANALYSIS},
                       "mappings": MAPPING},
             meta={"svidok_schema_version": SCHEMA_VERSION},
         )
         if not self.client.indices.exists_alias(name=self.alias):
             name = self._create_index()
             self.client.indices.update_aliases(actions=[{"add": {"index": name, "alias": self.alias}}])
+        elif older := [name for name in self._live_indices()
+                       if not name.startswith(f"{self.alias}-v{SCHEMA_VERSION}-")]:
+            log.warning(STALE_INDEX, ", ".join(older), SCHEMA_VERSION)
 
     def _create_index(self) -> str:
         name = f"{self.alias}-v{SCHEMA_VERSION}-{time.time_ns()}"

@@ -5,6 +5,7 @@ new generation and swaps CURRENT atomically (os.replace), so readers never see a
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import shutil
@@ -22,15 +23,19 @@ from tantivy import Occur
 from tantivy import Query as T
 
 from archive_schema.search.backend import (
-    STORED_FIELDS, Hit, facet_buckets, group_hits, item_hits,
+    STALE_INDEX, STORED_FIELDS, Hit, facet_buckets, group_hits, item_hits,
 )
 from archive_schema.search.model import PageDoc, Results
 from archive_schema.search.plan import (
-    Bool, Clause, FuzzyToken, IntRange, MatchAll, MatchNone, PhraseTokens, PrefixToken, Terms, plan,
+    GAP, Bool, Clause, FuzzyToken, IntRange, MatchAll, MatchNone, PhraseTokens, PrefixToken, Terms,
+    plan,
 )
 from archive_schema.search.query import ENTITY_LABELS, Query, SearchError
 
-SCHEMA_VERSION = "1"
+log = logging.getLogger(__name__)
+#: 2: the lemma stream carries function-word pairs (analysis.function_grams), which phrases of two
+#: function words look up; pages indexed by version 1 lack them
+SCHEMA_VERSION = "2"
 KEYWORDS = ("page_id", "item_id", "title", "collection", "doc_type", "language", "classification",
             "month", *(f"facet_{label}" for label in ENTITY_LABELS))
 INTEGERS = ("item_hash", "page_number", "date_start", "date_end")
@@ -83,6 +88,8 @@ class EmbeddedBackend:
         self.schema = build_schema()
         self.root.mkdir(parents=True, exist_ok=True)
         self._generation = self._current() or self._new_generation()
+        if not self._generation.startswith(f"g{SCHEMA_VERSION}-"):
+            log.warning(STALE_INDEX, self.root / self._generation, SCHEMA_VERSION)
         self._index = self._open(self._generation)
         self._pool: ThreadPoolExecutor | None = None
         self._pool_pid = 0
@@ -288,7 +295,8 @@ class EmbeddedBackend:
                 query = T.term_set_query(schema, clause.field, list(clause.values))
             return T.boost_query(query, clause.boost) if clause.boost != 1.0 else query
         if isinstance(clause, PhraseTokens):
-            return T.phrase_query(schema, clause.field, list(clause.tokens), clause.slop)
+            words = [(i, token) for i, token in enumerate(clause.tokens) if token != GAP]
+            return T.phrase_query(schema, clause.field, words, clause.slop)
         if isinstance(clause, FuzzyToken):
             return T.fuzzy_term_query(schema, clause.field, clause.value, clause.distance, True)
         if isinstance(clause, PrefixToken):

@@ -5,7 +5,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 
-from archive_schema.search.analysis import analyse_text
+from archive_schema.search.analysis import analyse_text, function_grams
 from archive_schema.search.query import ENTITY_LABELS, SearchError
 
 #: separates an entity id from its display name inside a facet value
@@ -65,7 +65,7 @@ class PageDoc:
             "item_hash": item_hash(self.item_id),
             "page_number": self.page_number,
             "text": self.text,
-            "terms": terms,
+            "terms": terms + function_grams(terms),  # after the words: no phrase reaches them
             "keys": keys,
             "title": self.title,
             "collection": self.collection,

@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import islice, product
 
-from archive_schema.search.analysis import name_key, query_forms, tokenize
+from archive_schema.search.analysis import (
+    FUNCTION_WORDS, GRAM_JOIN, function_lemmas, name_key, query_forms, tokenize,
+)
 from archive_schema.search.model import day_number
 from archive_schema.search.query import (
     ENTITY_LABELS, Access, And, DateRange, FieldMatch, Fuzzy, Node, Not, Or, Phrase, Prefix, Query,
@@ -30,8 +32,14 @@ class Terms:
     boost: float = 1.0
 
 
+#: a phrase position any token may fill (a function word in a name-key phrase)
+GAP = "_"
+
+
 @dataclass(frozen=True)
 class PhraseTokens:
+    """These tokens at consecutive positions (within slop); a GAP token is a position left open."""
+
     field: str
     tokens: tuple[str, ...]
     slop: int = 0
@@ -158,11 +166,26 @@ def _text(text: str, slop: int, hl: Highlights) -> Clause:
                             Terms("keys", tuple(sorted(keys)))))
     # the page's own choice of lemma for each surface form first, so capping keeps it
     lemma_lists = [_first(t.lemma, f[0]) for t, f in zip(tokens, forms)]
-    key_lists = [_first(t.key, f[1]) for t, f in zip(tokens, forms)]
-    phrases = [PhraseTokens("terms", combo, slop)
-               for combo in islice(product(*lemma_lists), MAX_PHRASE_VARIANTS)]
-    phrases += [PhraseTokens("keys", combo, slop)
-                for combo in islice(product(*key_lists), MAX_PHRASE_VARIANTS)]
+    phrases, grams = [], []
+    for combo in islice(product(*lemma_lists), MAX_PHRASE_VARIANTS):
+        if len(combo) == 2 and not slop and function_lemmas().issuperset(combo):
+            grams.append(GRAM_JOIN.join(combo))  # the page's token for exactly this pair
+        else:
+            phrases.append(PhraseTokens("terms", combo, slop))
+    if grams:
+        phrases.insert(0, Terms("terms", tuple(grams)))
+    # the cross-script variant leaves function words open: they have no transliteration worth
+    # matching, and their keys' positions, in most pages, were most of a phrase's cost. With fewer
+    # than two other words it would be no phrase at all, and the lemma variant stands alone.
+    key_lists = [[GAP] if text[t.start:t.end].lower() in FUNCTION_WORDS else _first(t.key, f[1])
+                 for t, f in zip(tokens, forms)]
+    while key_lists and key_lists[-1] == [GAP]:
+        key_lists.pop()
+    while key_lists and key_lists[0] == [GAP]:
+        key_lists.pop(0)
+    if len(key_lists) - key_lists.count([GAP]) >= 2:
+        phrases += [PhraseTokens("keys", combo, slop)
+                    for combo in islice(product(*key_lists), MAX_PHRASE_VARIANTS)]
     return Bool(should=tuple(phrases))
 
 

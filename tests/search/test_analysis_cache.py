@@ -25,3 +25,12 @@ def test_cached_chunks_give_the_word_by_word_streams(language):
     assert cold == warm == expected
     assert mixed == analysis._analyse_words_of(" ".join(reversed(TEXTS)).lower(), language)
     assert warm[1][0].split().count("2") == 2 and "no" not in warm[1][0].split()
+
+
+def test_function_word_pairs_follow_the_lemma_stream_as_single_tokens():
+    from archive_schema.search.analysis import analyse_text, function_grams
+
+    terms, _ = analyse_text("The guards of the colony were there", "en")
+    assert function_grams(terms) == " of+the were+there"
+    assert function_grams(analyse_text("Soldiers took documents", "en")[0]) == ""
+    assert function_grams(analyse_text("він був", "uk")[0]) == " він+бути"

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from archive_schema.search import (
     Access, EntityRef, Grant, PageDoc, Query, QuerySyntaxError, SearchBackend, SearchError, name_key,
-    parse_query,
+    open_search, parse_query,
 )
 
 from .test_relevance import corpus
@@ -117,6 +117,41 @@ def test_facets_filters_and_sort(backend):
     assert newest.items[0].date_start == max(starts)
 
 
+def test_a_cross_script_phrase_leaves_its_function_words_open_and_keeps_the_others_in_order(backend):
+    """A Latin phrase finds the Cyrillic one whatever stands at its function word's place, but only there."""
+    backend.index([page("and", text="Допит: Коваленко та Петренко разом у камері"),
+                   page("apart", text="Коваленко та інший Петренко"),
+                   page("reversed", text="Петренко та Коваленко"),
+                   page("en", text="Kovalenko and Petrenko were held together")])
+    backend.refresh()
+    assert sorted(page_ids(backend, '"Kovalenko i Petrenko"')) == ["and", "en"]
+    assert sorted(page_ids(backend, '"Коваленко і Петренко"')) == ["and", "en"]
+    assert sorted(page_ids(backend, '"Коваленко та Петренко"')) == ["and", "en"]
+
+
+def test_a_phrase_of_one_word_and_function_words_is_no_cross_script_word_search(backend):
+    """The key variant of "the Kovalenko" would be the bare name: only the lemma phrase is asked."""
+    backend.index([page("name", text="Коваленко прийшов"), page("phrase", text="the Kovalenko family")])
+    backend.refresh()
+    assert page_ids(backend, '"the Kovalenko"') == ["phrase"]
+    assert page_ids(backend, '"of the"') == []
+
+
+def test_a_phrase_of_two_function_words_finds_exactly_the_pages_where_they_stand_together(backend):
+    """Such a phrase is looked up as one token (the pair), and must still mean the phrase."""
+    backend.index([page("adjacent", text="He was taken to the camp"),
+                   page("apart", text="taken to a camp, the guards"),
+                   page("reversed", text="the camp to which"),
+                   page("last", text="nowhere else to go, as was said: to the"),
+                   page("uk", text="Він був у таборі"), page("uk-apart", text="він тоді був удома")])
+    backend.refresh()
+    assert sorted(page_ids(backend, '"to the"')) == ["adjacent", "last"]
+    assert page_ids(backend, '"the to"') == []
+    assert page_ids(backend, '"Він був"') == ["uk"]
+    assert sorted(page_ids(backend, '"він був"~1')) == ["uk", "uk-apart"]  # with slop: positions, as before
+    assert sorted(page_ids(backend, '"was taken to the"')) == ["adjacent"]
+
+
 def test_pagination_by_items(backend):
     backend.index([page(f"p{i}", f"item-{i:02d}", 1, "Коваленко") for i in range(25)])
     backend.refresh()
@@ -173,3 +208,40 @@ def test_name_key_meets_across_scripts_and_systems(variants):
 def test_entities_carry_labels():
     with pytest.raises(SearchError):
         PageDoc("p", "i", 1, "", entities=(EntityRef("e", "pet", "x"),))
+
+
+def test_elasticsearch_warns_when_its_index_was_built_by_an_older_schema(elasticsearch_url, tmp_path, caplog):
+    """An index of schema version 1 lacks the key phrase analyzer: the operator is told to reindex."""
+    from elasticsearch import Elasticsearch
+
+    from bench.osmem_node import PlainJsonNode
+
+    client = Elasticsearch(elasticsearch_url, node_class=PlainJsonNode)
+    client.indices.create(index="old-pages-v1-1")
+    client.indices.update_aliases(actions=[{"add": {"index": "old-pages-v1-1", "alias": "old-pages"}}])
+    with caplog.at_level("WARNING", logger="archive_schema.search.elastic"):
+        search = open_search(elasticsearch_url, tmp_path, prefix="old", node_class=PlainJsonNode)
+    assert "old-pages-v1-1" in caplog.text and "svidok reindex" in caplog.text
+    search.rebuild([])
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="archive_schema.search.elastic"):
+        open_search(elasticsearch_url, tmp_path, prefix="old", node_class=PlainJsonNode).close()
+    assert caplog.text == ""
+    search.close()
+    client.close()
+
+
+def test_the_embedded_index_warns_when_an_older_schema_built_it(tmp_path, caplog):
+    home = tmp_path / "home"
+    (home / "index" / "g1-1").mkdir(parents=True)
+    (home / "index" / "CURRENT").write_text("g1-1")
+    with caplog.at_level("WARNING", logger="archive_schema.search.embedded"):
+        search = open_search(None, home)
+    assert "g1-1" in caplog.text and "svidok reindex" in caplog.text
+    search.rebuild([page("p1", text="x")])
+    search.close()
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="archive_schema.search.embedded"):
+        search = open_search(None, home)
+    assert caplog.text == "" and search.count() == 1
+    search.close()
