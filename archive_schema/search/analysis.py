@@ -20,8 +20,8 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from itertools import compress, islice
-from operator import and_, is_not, itemgetter
+from itertools import islice
+from operator import is_not, itemgetter
 
 import pymorphy3
 import Stemmer
@@ -89,6 +89,7 @@ _key_cache: dict[str | None, dict[str, str]] = {}
 #: are never stored. Chunks follow the words' Zipf curve, so a warm cache answers almost every one.
 _chunk_terms: dict[str | None, dict[str, str | None]] = {}
 _chunk_keys: dict[str | None, dict[str, str | None]] = {}
+_several_words: dict[str | None, set[str]] = {}  # the chunks of _chunk_terms with more than one word
 MAX_CACHED = 1_000_000  # entries per language and cache: bounded memory on a pathological vocabulary
 
 
@@ -151,8 +152,11 @@ def tokenize(text: str, language: str | None = None) -> list[Token]:
     return [Token(m.start(), m.end(), *pair) for m, pair in zip(matches, pairs) if pair]
 
 
-def analyse_text(text: str, language: str | None = None) -> tuple[str, str]:
-    """The two whitespace-joined token streams (terms, keys) an index stores for a text."""
+def analyse_text(text: str, language: str | None = None, *, grams: bool = False) -> tuple[str, str]:
+    """The two whitespace-joined token streams (terms, keys) an index stores for a text.
+
+    With grams, the lemma stream is followed by its function-word pairs (:func:`function_grams`).
+    """
     if _may_hyphenate(text):
         text = _dehyphenate(text)
     chunks = text.split()
@@ -160,13 +164,20 @@ def analyse_text(text: str, language: str | None = None) -> tuple[str, str]:
     if terms_of is not None:
         # the indexing hot path: every chunk seen before, joined straight from the caches in C
         try:
-            terms, keys = map(terms_of.__getitem__, chunks), map(keys_of.__getitem__, chunks)
-            return " ".join(filter(_has_words, terms)), " ".join(filter(_has_words, keys))
+            parts = list(filter(_has_words, map(terms_of.__getitem__, chunks)))
+            keys = " ".join(filter(_has_words, map(keys_of.__getitem__, chunks)))
         except KeyError:
             pass  # an unseen chunk: analyse the text word by word, and remember its chunks
-    result = _analyse_words_of(text.lower(), language)
+        else:
+            terms = " ".join(parts)
+            if grams:
+                # the cached parts are the words themselves unless a chunk has several ("to/the")
+                words = parts if _several_words[language].isdisjoint(chunks) else terms.split(" ")
+                terms += function_grams(words)
+            return terms, keys
+    terms, keys = _analyse_words_of(text.lower(), language)
     _remember_chunks(chunks, language)
-    return result
+    return (terms + function_grams(terms.split(" ")) if grams and terms else terms), keys
 
 
 _SPACED_BREAK = re.compile(r"-[ \t]+\r?\n")
@@ -194,8 +205,9 @@ def _analyse_words_of(lowered: str, language: str | None) -> tuple[str, str]:
 def _remember_chunks(chunks: list[str], language: str | None) -> None:
     terms_of = _chunk_terms.setdefault(language, {})
     keys_of = _chunk_keys.setdefault(language, {})
+    several = _several_words.setdefault(language, set())
     if len(terms_of) > MAX_CACHED:
-        terms_of.clear(), keys_of.clear()
+        terms_of.clear(), keys_of.clear(), several.clear()
     for chunk in set(chunks).difference(terms_of):
         words = WORD_RE.findall(chunk.lower().replace("_", " "))
         if not words:
@@ -204,6 +216,8 @@ def _remember_chunks(chunks: list[str], language: str | None) -> None:
             pairs = analyse_words(words, language)  # every word cached by now
             terms_of[chunk] = " ".join(map(_first, pairs))
             keys_of[chunk] = " ".join(map(_second, pairs))
+            if len(pairs) > 1:
+                several.add(chunk)
 
 
 def _cyrillic_lang(word: str, hint: str | None) -> list[str]:
@@ -276,23 +290,24 @@ def function_lemmas() -> frozenset[str]:
     return frozenset(analyse_word(word, lang)[0] for word in FUNCTION_WORDS for lang in (None, "uk", "ru"))
 
 
-def function_grams(terms: str) -> str:
-    """Two adjacent function-word lemmas as one token each ("the+and"), to follow a page's lemma stream.
+GRAM_JOIN = "+"
+
+
+@lru_cache(maxsize=1)
+def _function_pairs() -> dict[tuple[str, str], str]:
+    return {(a, b): a + GRAM_JOIN + b for a in function_lemmas() for b in function_lemmas()}
+
+
+def function_grams(lemmas: list[str]) -> str:
+    """Each two adjacent function-word lemmas as one token ("the+and"), to follow a page's lemma stream.
 
     A phrase of two function words is then one term lookup instead of reading their positions in most
     pages of a language (plan.py): Lucene's common grams, kept to function-word pairs so indexing pays
-    little. Returns "" or the tokens with a leading space; no query word can contain "+".
+    little. Returns "" or the tokens with a leading space; no query word can contain GRAM_JOIN.
     """
-    tokens = terms.split()
-    common = list(map(function_lemmas().__contains__, tokens))
-    if common.count(True) < 2:
-        return ""
-    pairs = compress(zip(tokens, islice(tokens, 1, None)), map(and_, common, islice(common, 1, None)))
-    grams = " ".join(map(GRAM_JOIN.join, pairs))
+    pairs = _function_pairs()
+    grams = " ".join(map(pairs.__getitem__, filter(pairs.__contains__, zip(lemmas, islice(lemmas, 1, None)))))
     return " " + grams if grams else ""
-
-
-GRAM_JOIN = "+"
 
 
 # --- transliteration key ------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 
-from archive_schema.search.analysis import analyse_text, function_grams
+from archive_schema.search.analysis import analyse_text
 from archive_schema.search.query import ENTITY_LABELS, SearchError
 
 #: separates an entity id from its display name inside a facet value
@@ -48,7 +48,7 @@ class PageDoc:
 
     def fields(self) -> dict:
         """The denormalised, pre-analysed fields both backends index (plain JSON types)."""
-        terms, keys = analyse_text(self.text, self.language)
+        terms, keys = analyse_text(self.text, self.language, grams=True)
         entity_terms, entity_keys = [], []
         facets: dict[str, list[str]] = {label: [] for label in ENTITY_LABELS}
         for entity in self.entities:
@@ -65,7 +65,7 @@ class PageDoc:
             "item_hash": item_hash(self.item_id),
             "page_number": self.page_number,
             "text": self.text,
-            "terms": terms + function_grams(terms),  # after the words: no phrase reaches them
+            "terms": terms,  # its function-word pairs after the words: no phrase reaches them
             "keys": keys,
             "title": self.title,
             "collection": self.collection,

@@ -28,9 +28,24 @@ def test_cached_chunks_give_the_word_by_word_streams(language):
 
 
 def test_function_word_pairs_follow_the_lemma_stream_as_single_tokens():
-    from archive_schema.search.analysis import analyse_text, function_grams
+    from archive_schema.search.analysis import analyse_text
 
-    terms, _ = analyse_text("The guards of the colony were there", "en")
-    assert function_grams(terms) == " of+the were+there"
-    assert function_grams(analyse_text("Soldiers took documents", "en")[0]) == ""
-    assert function_grams(analyse_text("він був", "uk")[0]) == " він+бути"
+    assert analyse_text("The guards of the colony were there", "en", grams=True)[0] == \
+        "the guard of the coloni were there of+the were+there"
+    assert analyse_text("The guards of the colony", "en")[0] == "the guard of the coloni"
+    assert analyse_text("Soldiers took documents", "en", grams=True)[0] == "soldier took document"
+    assert analyse_text("він був", "uk", grams=True)[0] == "він бути він+бути"
+
+
+@pytest.mark.parametrize("language", ["uk", "ru", "en", None])
+def test_cached_chunks_give_the_same_function_word_pairs(language):
+    """Pairs join lemmas across chunks and inside one ("to/the"), cold or from the cache."""
+    texts = TEXTS + ["taken to/the camp, and the of", "він/був і він, був на-на"]
+    expected = []
+    for text in texts:
+        terms, keys = analysis._analyse_words_of(text.lower(), language)
+        expected.append((terms + analysis.function_grams(terms.split()), keys))
+    cold = [analysis.analyse_text(text, language, grams=True) for text in texts]
+    warm = [analysis.analyse_text(text, language, grams=True) for text in texts]
+    assert cold == warm == expected
+    assert "to+the" in warm[-2][0].split() and "the+of" in warm[-2][0].split()
