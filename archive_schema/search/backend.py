@@ -41,6 +41,9 @@ class SearchBackend(Protocol):
     def count(self) -> int:
         """How many pages are indexed."""
 
+    def outdated(self) -> list[str]:
+        """The live index's name if an older schema version built it (``svidok reindex`` renews it), else []."""
+
     def refresh(self) -> None:
         """Make earlier writes (including other processes') visible to searches."""
 

@@ -94,8 +94,7 @@ class ElasticsearchBackend:
         if not self.client.indices.exists_alias(name=self.alias):
             name = self._create_index()
             self.client.indices.update_aliases(actions=[{"add": {"index": name, "alias": self.alias}}])
-        elif older := [name for name in self._live_indices()
-                       if not name.startswith(f"{self.alias}-v{SCHEMA_VERSION}-")]:
+        elif older := self.outdated():
             log.warning(STALE_INDEX, ", ".join(older), SCHEMA_VERSION)
 
     def _create_index(self) -> str:
@@ -162,6 +161,9 @@ class ElasticsearchBackend:
 
     def count(self) -> int:
         return self.client.count(index=self.alias)["count"]
+
+    def outdated(self) -> list[str]:
+        return [name for name in self._live_indices() if not name.startswith(f"{self.alias}-v{SCHEMA_VERSION}-")]
 
     def ids(self) -> Iterator[str]:
         for hit in helpers.scan(self.client, index=self.alias, query={"query": {"match_all": {}}},

@@ -88,7 +88,7 @@ class EmbeddedBackend:
         self.schema = build_schema()
         self.root.mkdir(parents=True, exist_ok=True)
         self._generation = self._current() or self._new_generation()
-        if not self._generation.startswith(f"g{SCHEMA_VERSION}-"):
+        if self.outdated():
             log.warning(STALE_INDEX, self.root / self._generation, SCHEMA_VERSION)
         self._index = self._open(self._generation)
         self._pool: ThreadPoolExecutor | None = None
@@ -210,6 +210,9 @@ class EmbeddedBackend:
 
     def count(self) -> int:
         return self._index.searcher().num_docs
+
+    def outdated(self) -> list[str]:
+        return [] if self._generation.startswith(f"g{SCHEMA_VERSION}-") else [self._generation]
 
     def ids(self) -> Iterator[str]:
         searcher = self._index.searcher()

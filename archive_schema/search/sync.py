@@ -124,10 +124,11 @@ class Drift:
     missing_count: int
     extra_count: int
     pending: int  # index promises not yet delivered
+    outdated: list[str]  # the live index, if an older schema version built it
 
     @property
     def clean(self) -> bool:
-        return self.missing_count == 0 and self.extra_count == 0
+        return self.missing_count == 0 and self.extra_count == 0 and not self.outdated
 
 
 def check(db, backend: SearchBackend, *, show: int = 10) -> Drift:
@@ -139,4 +140,5 @@ def check(db, backend: SearchBackend, *, show: int = 10) -> Drift:
                                        .where(EvidenceItem.state.in_(INDEXED_STATES))))
         waiting = len(pending(session, 1_000_000))
     missing, extra = sorted(expected - indexed), sorted(indexed - expected)
-    return Drift(len(expected), len(indexed), missing[:show], extra[:show], len(missing), len(extra), waiting)
+    return Drift(len(expected), len(indexed), missing[:show], extra[:show], len(missing), len(extra), waiting,
+                 backend.outdated())

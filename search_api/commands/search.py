@@ -91,7 +91,7 @@ def index() -> None:
 @index.command("check")
 @click.option("--json", "as_json", is_flag=True)
 def index_check(as_json: bool) -> None:
-    """Compare SQL and the index; exit 1 when pages are missing or extra."""
+    """Compare SQL and the index; exit 1 when pages are missing or extra, or an older svidok built the index."""
     with _context() as ctx:
         drift = check(ctx.db, ctx.search)
     if as_json:
@@ -103,6 +103,8 @@ def index_check(as_json: bool) -> None:
             click.echo(f"  missing {page_id}")
         for page_id in drift.extra:
             click.echo(f"  extra   {page_id}")
+        for name in drift.outdated:
+            click.echo(f"  index {name} was built by an older svidok: run `svidok reindex`")
     if not drift.clean:
         raise SystemExit(1)
 

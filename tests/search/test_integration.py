@@ -79,6 +79,23 @@ def test_cli_search_reindex_and_check(tmp_path):
     assert json.loads(cli(home, "search", "Шевчук", "--json").stdout)["total_items"] == 1
 
 
+def test_index_check_names_an_index_an_older_svidok_built_until_reindex(tmp_path):
+    home = tmp_path / "home"
+    cli(home, "ingest", str(corpus(tmp_path / "in")))
+    index = home / "index"
+    current = (index / "CURRENT").read_text().strip()
+    (index / current).rename(index / "g1-1")  # as schema version 1 named its generations
+    (index / "CURRENT").write_text("g1-1")
+    stale = cli(home, "index", "check", check=False)
+    assert stale.returncode == 1
+    assert "index g1-1 was built by an older svidok: run `svidok reindex`" in stale.stdout
+    assert "g1-1" in stale.stderr and "svidok reindex" in stale.stderr  # the warning on opening it
+    assert json.loads(cli(home, "search", "Коваленко", "--json").stdout)["total_items"] == 3  # still served
+    cli(home, "reindex")
+    renewed = json.loads(cli(home, "index", "check", "--json").stdout)
+    assert renewed["outdated"] == [] and renewed["clean"] is True
+
+
 CRASH = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
