@@ -19,9 +19,9 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from itertools import islice
-from operator import is_not, itemgetter
+from operator import itemgetter
 
 import pymorphy3
 import Stemmer
@@ -78,7 +78,6 @@ os.register_at_fork(after_in_child=_new_lock_after_fork)
 _morphs: dict[str, pymorphy3.MorphAnalyzer] = {}
 _english = Stemmer.Stemmer("english")
 _first, _second = itemgetter(0), itemgetter(1)
-_has_words = partial(is_not, None)  # a chunk's part of a stream (None: the chunk has no words)
 _word_cache: dict[str | None, dict[str, tuple[str, str]]] = {}
 #: the same cache split into word -> lemma and word -> key, so analyse_text can join straight from it
 _lemma_cache: dict[str | None, dict[str, str]] = {}
@@ -164,8 +163,9 @@ def analyse_text(text: str, language: str | None = None, *, grams: bool = False)
     if terms_of is not None:
         # the indexing hot path: every chunk seen before, joined straight from the caches in C
         try:
-            parts = list(filter(_has_words, map(terms_of.__getitem__, chunks)))
-            keys = " ".join(filter(_has_words, map(keys_of.__getitem__, chunks)))
+            # filter(None): a chunk without words stores None; a truth test costs no call
+            parts = list(filter(None, map(terms_of.__getitem__, chunks)))
+            keys = " ".join(filter(None, map(keys_of.__getitem__, chunks)))
         except KeyError:
             pass  # an unseen chunk: analyse the text word by word, and remember its chunks
         else:
