@@ -19,9 +19,9 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import islice
-from operator import itemgetter
+from operator import is_not, itemgetter
 
 import pymorphy3
 import Stemmer
@@ -78,6 +78,7 @@ os.register_at_fork(after_in_child=_new_lock_after_fork)
 _morphs: dict[str, pymorphy3.MorphAnalyzer] = {}
 _english = Stemmer.Stemmer("english")
 _first, _second = itemgetter(0), itemgetter(1)
+_has_words = partial(is_not, None)  # a chunk's part of the key stream (None: the chunk has no words)
 _word_cache: dict[str | None, dict[str, tuple[str, str]]] = {}
 #: the same cache split into word -> lemma and word -> key, so analyse_text can join straight from it
 _lemma_cache: dict[str | None, dict[str, str]] = {}
@@ -163,9 +164,10 @@ def analyse_text(text: str, language: str | None = None, *, grams: bool = False)
     if terms_of is not None:
         # the indexing hot path: every chunk seen before, joined straight from the caches in C
         try:
-            # filter(None): a chunk without words stores None; a truth test costs no call
+            # a chunk without words stores None: filter(None) drops it by a truth test, no call
+            # (a lemma is never empty; a key may be, "ь", and keeps its place as word-by-word does)
             parts = list(filter(None, map(terms_of.__getitem__, chunks)))
-            keys = " ".join(filter(None, map(keys_of.__getitem__, chunks)))
+            keys = " ".join(filter(_has_words, map(keys_of.__getitem__, chunks)))
         except KeyError:
             pass  # an unseen chunk: analyse the text word by word, and remember its chunks
         else:
