@@ -118,3 +118,48 @@ def test_uk_town_known_as_a_surname_is_a_place_after_a_preposition():
     doc.ents = [doc.char_span(16, 23, label="PERSON"), doc.char_span(25, 32, label="PERSON")]
     ruler = PlaceRuler("uk", 1000, ["PERSON"], add=False, names_after_preposition=100000)
     assert [(e.text, e.label_) for e in ruler(doc).ents] == [("Курська", "LOCATION"), ("Курська", "PERSON")]
+
+
+def test_the_names_listed_after_a_street_word_are_streets():
+    text = ("Ремонтуватимуть вулиці Садову, Івана Франка та Б. Хмельницького, а також вулиць: Лісова, "
+            "б-р Шевченка, 30 років Перемоги і Миру, 12.")
+    ents = [("Івана Франка", "PERSON"), ("Б. Хмельницького", "PERSON")]
+    assert _spans(text, ents, street_lists=True) == [
+        ("Івана Франка", "LOCATION"), ("Б. Хмельницького", "LOCATION"), ("Лісова", "LOCATION"),
+        ("б-р Шевченка", "LOCATION"), ("30 років Перемоги", "LOCATION"), ("Миру, 12", "LOCATION")]
+    assert _spans(text, ents) == ents
+    # a number followed by a word is not a house number, nor is a preposition a street
+    assert _spans("Жила на вул. Садова, 7 у Сонячному.", [], street_lists=True) == [("вул. Садова, 7", "LOCATION")]
+
+
+def test_a_capitalised_adjective_with_a_word_for_a_state_is_the_states_name():
+    text = ("Він служив Радянському Союзу, жив в Автономній Республіці Крим, потім в Об'єднаних Арабських Еміратах. "
+            "Раніше держава платила.")
+    ents = [("Радянському Союзу", "PERSON"), ("Автономній Республіці Крим", "ORG")]
+    assert _spans(text, ents, state_names=True) == [
+        ("Радянському Союзу", "LOCATION"), ("Автономній Республіці Крим", "LOCATION"),
+        ("Об'єднаних Арабських Еміратах", "LOCATION")]
+    assert _spans(text, ents) == ents
+
+
+def test_a_place_in_brackets_after_a_firms_name_is_where_it_is_registered():
+    text = "Фірми «Дельта Лімітед» (Віргінські острови) і «Гамма» (Gamma Limited) та «Бета» (Мальта)."
+    ents = [("Віргінські острови", "ORG"), ("Gamma Limited", "ORG")]
+    assert _spans(text, ents, parenthesised_places=True) == [
+        ("Віргінські острови", "LOCATION"), ("Gamma Limited", "ORG"), ("Мальта", "LOCATION")]
+
+
+def test_a_capitalised_noun_after_a_preposition_of_place_is_a_place_unless_it_can_be_a_name():
+    text = "Їх вивезли в Куровичах до Боярки, а у Петра була хата; до Петренка прийшли з Долини."
+    ents = [("Куровичах", "PERSON"), ("Петра", "PERSON"), ("Петренка", "PERSON")]
+    assert _spans(text, ents, preposition_places=True) == [
+        ("Куровичах", "LOCATION"), ("Боярки", "LOCATION"), ("Петра", "PERSON"), ("Петренка", "PERSON"),
+        ("Долини", "LOCATION")]
+    assert _spans(text, ents) == ents
+
+
+def test_after_a_mountain_lake_or_tract_word_the_name_is_the_place():
+    text = "Табір стояв біля гори Сонячна, над озером Тихе, в урочищі Сиві Кручі."
+    assert _spans(text, [("Сонячна", "PERSON")], feature_names=True) == [
+        ("Сонячна", "LOCATION"), ("Тихе", "LOCATION"), ("Сиві Кручі", "LOCATION")]
+    assert _spans(text, [("Сонячна", "PERSON")]) == [("Сонячна", "PERSON")]
