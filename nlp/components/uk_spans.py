@@ -133,7 +133,9 @@ _LIST_ITEM = re.compile(rf"(?<=[\s,])({_LIST_NAME}){_LIST_NUMBER}")
 STATE_NOUNS = frozenset("імперія королівство князівство республіка держава ханство царство федерація союз емірат"
                         .split())
 # a lookahead, so that the word after a candidate noun is a candidate too ("Арабських Еміратах")
-STATE_NOUN = re.compile(rf"(?=(?<![\w-])([{_U}{_L}]+)(?:\s+([{_U}][{_L}]+))?(?![\w-]))")
+# (the stems only pre-select: the lemma decides)
+STATE_NOUN = re.compile(rf"(?=(?<![\w-])((?i:імпер|королівст|князівст|республі|держав|ханст|царст|федерац|союз|емірат)"
+                        rf"[{_L}]*)(?:\s+([{_U}][{_L}]+))?(?![\w-]))")
 _ADJECTIVES_BEFORE = re.compile(rf"((?:{_CAPITAL_WORD}\s+){{0,1}}{_CAPITAL_WORD})\s+$")
 # a capitalised noun alone after a preposition of place is a place when the dictionary gives it no first-name or
 # patronymic reading, no adjective reading and more than a common-noun reading (is_common_noun): after "в/у" it must
