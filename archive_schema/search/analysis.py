@@ -20,7 +20,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from itertools import islice
+from itertools import repeat
 from operator import is_not, itemgetter
 
 import pymorphy3
@@ -89,7 +89,10 @@ _key_cache: dict[str | None, dict[str, str]] = {}
 #: are never stored. Chunks follow the words' Zipf curve, so a warm cache answers almost every one.
 _chunk_terms: dict[str | None, dict[str, str | None]] = {}
 _chunk_keys: dict[str | None, dict[str, str | None]] = {}
-_several_words: dict[str | None, set[str]] = {}  # the chunks of _chunk_terms with more than one word
+#: per language, what function_grams needs to know of a cached chunk's lemma string: FUNCTION (a function
+#: word) or JOINED (several words, one of them a function word: "будь-який" gives "будь який"); absent: neither
+_gram_kinds: dict[str | None, dict[str, int]] = {}
+FUNCTION, JOINED = 1, 2
 MAX_CACHED = 1_000_000  # entries per language and cache: bounded memory on a pathological vocabulary
 
 
@@ -173,9 +176,7 @@ def analyse_text(text: str, language: str | None = None, *, grams: bool = False)
         else:
             terms = " ".join(parts)
             if grams:
-                # the cached parts are the words themselves unless a chunk has several ("to/the")
-                words = parts if _several_words[language].isdisjoint(chunks) else terms.split(" ")
-                terms += function_grams(words)
+                terms += function_grams(parts, _gram_kinds[language])
             return terms, keys
     terms, keys = _analyse_words_of(text.lower(), language)
     _remember_chunks(chunks, language)
@@ -207,9 +208,10 @@ def _analyse_words_of(lowered: str, language: str | None) -> tuple[str, str]:
 def _remember_chunks(chunks: list[str], language: str | None) -> None:
     terms_of = _chunk_terms.setdefault(language, {})
     keys_of = _chunk_keys.setdefault(language, {})
-    several = _several_words.setdefault(language, set())
+    kinds = _gram_kinds.setdefault(language, dict.fromkeys(function_lemmas(), FUNCTION))
     if len(terms_of) > MAX_CACHED:
-        terms_of.clear(), keys_of.clear(), several.clear()
+        terms_of.clear(), keys_of.clear()
+        kinds.clear(), kinds.update(dict.fromkeys(function_lemmas(), FUNCTION))
     for chunk in set(chunks).difference(terms_of):
         words = WORD_RE.findall(chunk.lower().replace("_", " "))
         if not words:
@@ -218,8 +220,8 @@ def _remember_chunks(chunks: list[str], language: str | None) -> None:
             pairs = analyse_words(words, language)  # every word cached by now
             terms_of[chunk] = " ".join(map(_first, pairs))
             keys_of[chunk] = " ".join(map(_second, pairs))
-            if len(pairs) > 1:
-                several.add(chunk)
+            if len(pairs) > 1 and not function_lemmas().isdisjoint(map(_first, pairs)):
+                kinds[terms_of[chunk]] = JOINED
 
 
 def _cyrillic_lang(word: str, hint: str | None) -> list[str]:
@@ -300,16 +302,32 @@ def _function_pairs() -> dict[tuple[str, str], str]:
     return {(a, b): a + GRAM_JOIN + b for a in function_lemmas() for b in function_lemmas()}
 
 
-def function_grams(lemmas: list[str]) -> str:
+def function_grams(lemmas: list[str], kinds: dict[str, int] | None = None) -> str:
     """Each two adjacent function-word lemmas as one token ("the+and"), to follow a page's lemma stream.
 
     A phrase of two function words is then one term lookup instead of reading their positions in most
     pages of a language (plan.py): Lucene's common grams, kept to function-word pairs so indexing pays
-    little. Returns "" or the tokens with a leading space; no query word can contain GRAM_JOIN.
+    little. lemmas are words, or with kinds (see _gram_kinds) cached chunk strings, which may hold
+    several. Returns "" or the tokens with a leading space; no query word can contain GRAM_JOIN.
     """
+    if kinds is None:
+        kinds = dict.fromkeys(function_lemmas(), FUNCTION)
+    found = bytes(map(kinds.get, lemmas, repeat(0)))
+    at = found.rfind(JOINED)
+    if at >= 0:
+        lemmas = list(lemmas)
+        while at >= 0:  # rare: split such a chunk's words in, from the end so positions hold
+            words = lemmas[at].split(" ")
+            lemmas[at:at + 1] = words
+            found = found[:at] + bytes(map(kinds.get, words, repeat(0))) + found[at + 1:]
+            at = found.rfind(JOINED, 0, at)
     pairs = _function_pairs()
-    grams = " ".join(map(pairs.__getitem__, filter(pairs.__contains__, zip(lemmas, islice(lemmas, 1, None)))))
-    return " " + grams if grams else ""
+    grams = []
+    at = found.find(b"\x01\x01")
+    while at >= 0:
+        grams.append(pairs[lemmas[at], lemmas[at + 1]])
+        at = found.find(b"\x01\x01", at + 1)
+    return " " + " ".join(grams) if grams else ""
 
 
 # --- transliteration key ------------------------------------------------------------------------
