@@ -26,6 +26,7 @@ follows an institution word, and no landmark span is made there.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 from spacy.language import Language
@@ -173,6 +174,12 @@ def _agreeing_adjectives(words: list[str]) -> bool:
     return True
 
 
+def _locations(doc: Doc, offsets: Iterable[tuple[int, int]], alignment_mode: str = "expand") -> list[Span]:
+    """LOCATION spans over the character ranges (start, end) that can be aligned to tokens."""
+    spans = (doc.char_span(start, end, label="LOCATION", alignment_mode=alignment_mode) for start, end in offsets)
+    return [span for span in spans if span is not None]
+
+
 @lru_cache(maxsize=100_000)
 def _place_after_preposition(word: str, locative: bool) -> bool:
     tags = name_tags(word, "uk")
@@ -247,15 +254,13 @@ class UkrainianSpans:
         self.institution_before = INSTITUTION_CHAIN_BEFORE if institution_chain else INSTITUTION_BEFORE
         self.context = 60 if institution_chain else 40
 
+    def _after_institution(self, text: str, start: int) -> bool:
+        """Whether an institution word stands just before start: a place there is the institution's (an ORG)."""
+        return self.institution_before.search(text[max(0, start - self.context):start]) is not None
+
     def _square_spans(self, doc: Doc, text: str) -> list[Span]:
-        spans = []
-        for match in SQUARE_NAME.finditer(text):
-            if self.institution_before.search(text[max(0, match.start() - self.context):match.start()]):
-                continue
-            span = doc.char_span(match.start(), match.end(), label="LOCATION", alignment_mode="expand")
-            if span is not None:
-                spans.append(span)
-        return spans
+        return _locations(doc, (m.span() for m in SQUARE_NAME.finditer(text)
+                                if not self._after_institution(text, m.start())))
 
     def _apply_full_names(self, doc: Doc, text: str, ents: list[Span], info: dict) -> list[Span]:
         for match in FULL_NAME.finditer(text):
@@ -283,7 +288,7 @@ class UkrainianSpans:
         found = []
         for match in geo_names_pattern().finditer(text):
             start, end = match.span()
-            if self.institution_before.search(text[max(0, start - self.context):start]):
+            if self._after_institution(text, start):
                 continue
             line = text[text.rfind("\n", 0, start) + 1:start]
             if line.count("«") > line.count("»") or line.count("\"") % 2 == 1 or line.count("“") > line.count("”"):
@@ -318,29 +323,25 @@ class UkrainianSpans:
         return ents
 
     def _street_spans(self, doc: Doc, text: str) -> list[Span]:
-        spans = []
-        for pattern in (STREET_ABBREVIATED, STREET_AFTER_NAME):
-            for match in pattern.finditer(text):
-                span = doc.char_span(match.start(), match.end(), label="LOCATION", alignment_mode="expand")
-                if span is not None:
-                    spans.append(span)
-        return spans
+        return _locations(doc, (m.span() for pattern in (STREET_ABBREVIATED, STREET_AFTER_NAME)
+                                for m in pattern.finditer(text)))
 
     def _street_list_spans(self, doc: Doc, text: str) -> list[Span]:
-        spans = []
+        return _locations(doc, self._street_list_items(text))
+
+    @staticmethod
+    def _street_list_items(text: str) -> Iterator[tuple[int, int]]:
         for match in STREET_LIST.finditer(text):
-            offset = match.start(3)
-            items = [(offset + item.start(), offset + item.end()) for item in _LIST_ITEM.finditer(match.group(3))]
             if match.group(1) in ("вулиць", "вулицях", "вулицями"):
-                items.insert(0, match.span(2))  # after the plural the first name stands alone ("вулиць Садова та Миру")
-            for start, end in items:
-                span = doc.char_span(start, end, label="LOCATION", alignment_mode="expand")
-                if span is not None:
-                    spans.append(span)
-        return spans
+                yield match.span(2)  # after the plural the first name stands alone ("вулиць Садова та Миру")
+            offset = match.start(3)
+            for item in _LIST_ITEM.finditer(match.group(3)):
+                yield offset + item.start(), offset + item.end()
 
     def _state_spans(self, doc: Doc, text: str) -> list[Span]:
-        spans = []
+        return _locations(doc, self._state_names(text))
+
+    def _state_names(self, text: str) -> Iterator[tuple[int, int]]:
         for match in STATE_NOUN.finditer(text):
             noun = match.group(1)
             if len(noun) < 4 or _state_lemma(noun) not in STATE_NOUNS:
@@ -361,32 +362,17 @@ class UkrainianSpans:
             end = match.end(1)
             if match.group(2) and noun[0].isupper() and not _adjective_forms(match.group(2)):
                 end = match.end(2)  # "Автономної Республіки Крим"
-            if self.institution_before.search(text[max(0, start - self.context):start]):
-                continue
-            span = doc.char_span(start, end, label="LOCATION", alignment_mode="expand")
-            if span is not None:
-                spans.append(span)
-        return spans
+            if not self._after_institution(text, start):
+                yield start, end
 
     def _preposition_spans(self, doc: Doc, text: str) -> list[Span]:
-        spans = []
-        for match in PREPOSITION_NAME.finditer(text):
-            if not _place_after_preposition(match.group(3), locative=match.group(1) is not None):
-                continue
-            if self.institution_before.search(text[max(0, match.start() - self.context):match.start()]):
-                continue
-            span = doc.char_span(match.start(3), match.end(3), label="LOCATION")
-            if span is not None:
-                spans.append(span)
-        return spans
+        # strict alignment: a name that is not whole tokens is left to the model
+        return _locations(doc, (m.span(3) for m in PREPOSITION_NAME.finditer(text)
+                                if _place_after_preposition(m.group(3), locative=m.group(1) is not None)
+                                and not self._after_institution(text, m.start())), alignment_mode="strict")
 
     def _parenthesised_spans(self, doc: Doc, text: str) -> list[Span]:
-        spans = []
-        for match in PARENTHESISED_PLACE.finditer(text):
-            span = doc.char_span(match.start(1), match.end(1), label="LOCATION", alignment_mode="expand")
-            if span is not None:
-                spans.append(span)
-        return spans
+        return _locations(doc, (m.span(1) for m in PARENTHESISED_PLACE.finditer(text)))
 
     def _landmark_spans(self, doc: Doc, text: str) -> list[Span]:
         spans = []
@@ -413,7 +399,7 @@ class UkrainianSpans:
         found: list[Span] = []
         # longest first: a coordination holds the adjective-noun pairs inside it
         for start, end in sorted(spans, key=lambda se: se[0] - se[1]):
-            if self.institution_before.search(text[max(0, start - self.context):start]) \
+            if self._after_institution(text, start) \
                     or any(s.start_char < end and start < s.end_char for s in found):
                 continue
             span = doc.char_span(start, end, label="LOCATION", alignment_mode="expand")
