@@ -180,7 +180,7 @@ def analyse_text(text: str, language: str | None = None, *, grams: bool = False)
             return terms, keys
     terms, keys = _analyse_words_of(text.lower(), language)
     _remember_chunks(chunks, language)
-    return (terms + function_grams(terms.split(" ")) if grams and terms else terms), keys
+    return (terms + function_grams(terms.split(" "), _gram_kinds[language]) if grams and terms else terms), keys
 
 
 _SPACED_BREAK = re.compile(r"-[ \t]+\r?\n")
@@ -208,10 +208,10 @@ def _analyse_words_of(lowered: str, language: str | None) -> tuple[str, str]:
 def _remember_chunks(chunks: list[str], language: str | None) -> None:
     terms_of = _chunk_terms.setdefault(language, {})
     keys_of = _chunk_keys.setdefault(language, {})
-    kinds = _gram_kinds.setdefault(language, dict.fromkeys(function_lemmas(), FUNCTION))
+    kinds = _gram_kinds.setdefault(language, _function_kinds())
     if len(terms_of) > MAX_CACHED:
         terms_of.clear(), keys_of.clear()
-        kinds.clear(), kinds.update(dict.fromkeys(function_lemmas(), FUNCTION))
+        kinds.clear(), kinds.update(_function_kinds())
     for chunk in set(chunks).difference(terms_of):
         words = WORD_RE.findall(chunk.lower().replace("_", " "))
         if not words:
@@ -302,6 +302,11 @@ def _function_pairs() -> dict[tuple[str, str], str]:
     return {(a, b): a + GRAM_JOIN + b for a in function_lemmas() for b in function_lemmas()}
 
 
+def _function_kinds() -> dict[str, int]:
+    """A fresh kind table (see _gram_kinds) knowing only the function words."""
+    return dict.fromkeys(function_lemmas(), FUNCTION)
+
+
 def function_grams(lemmas: list[str], kinds: dict[str, int] | None = None) -> str:
     """Each two adjacent function-word lemmas as one token ("the+and"), to follow a page's lemma stream.
 
@@ -310,8 +315,8 @@ def function_grams(lemmas: list[str], kinds: dict[str, int] | None = None) -> st
     little. lemmas are words, or with kinds (see _gram_kinds) cached chunk strings, which may hold
     several. Returns "" or the tokens with a leading space; no query word can contain GRAM_JOIN.
     """
-    if kinds is None:
-        kinds = dict.fromkeys(function_lemmas(), FUNCTION)
+    if kinds is None:  # plain words: no joined chunk strings to know
+        kinds = _function_kinds()
     found = bytes(map(kinds.get, lemmas, repeat(0)))
     at = found.rfind(JOINED)
     if at >= 0:
