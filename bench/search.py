@@ -27,6 +27,7 @@ import pymorphy3
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from archive_schema.search import Access, EntityRef, PageDoc, Query, open_search  # noqa: E402
+from bench.machine import describe  # noqa: E402
 
 ENGLISH = ("the of and to in was were he she they detained by soldiers at checkpoint taken prison "
            "camp colony interrogation beaten released exchange family mother father son daughter "
@@ -115,6 +116,7 @@ def _typo(word: str, rng: random.Random) -> str:
 
 def run(backend, pages: int, label: str, directory: Path | None) -> None:
     docs = list(corpus(pages))  # generated first, so the figure is analysis + indexing only
+    print(f"\n{label}, host before indexing: {describe()}", flush=True)
     # a rebuild from SQL streams its pages; held here, a million of them would make every full
     # pass of the cyclic garbage collector during indexing walk them all
     gc.freeze()
@@ -143,6 +145,7 @@ def run(backend, pages: int, label: str, directory: Path | None) -> None:
         p = np.percentile(timings, [50, 95, 99])
         print(f"{kind:>17}: p50 {p[0]:6.1f} ms  p95 {p[1]:6.1f} ms  p99 {p[2]:6.1f} ms"
               f"  (median hits {statistics.median(totals):,.0f}){_load()}")
+    print(f"{label}, host after the queries: {describe()}", flush=True)
 
 
 def _load() -> str:
