@@ -2,7 +2,7 @@
 
 The shared machines this project is measured on change speed from hour to hour: on 2026-12-01 the same search
 benchmark, code unchanged, gave 3,276 and then 2,027 pages/s on an idle machine 25 minutes apart. The load average
-cannot show that (it counts our own threads, not a neighbour's), so each benchmark also times a fixed workload
+cannot show that (it counts our own threads, not a neighbour's), so the search benchmark also times a fixed workload
 that does not depend on svidok's code: dictionary lookups, string splitting and joining, and a regular expression
 over Cyrillic text, the operations search analysis spends its time in.
 """
@@ -17,7 +17,7 @@ _WORD = re.compile(r"\w+")
 
 
 def reference_ms(repeats: int = 3) -> float:
-    """Median milliseconds of a fixed pure-Python workload (on 2026-12-01, 160-250 ms while the
+    """Median milliseconds of a fixed pure-Python workload (on 2026-12-01, 163-266 ms while the
     host was in a slow phase, when search analysis ran at 176-251 us a page against 103-116 an hour before)."""
     rng = random.Random(1)
     letters = "абвгдежзиклмнопрстуфхцчшщюяії"
