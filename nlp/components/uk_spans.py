@@ -102,6 +102,7 @@ SQUARE_NAME = re.compile(
 # України", "Державного Герба України": 20 of 20 in the training 80 % of the seed-13 split, while
 # "законодавства України" is a LOCATION 5 of 5, so that word is left out)
 ACT_BEFORE = re.compile(r"(?<![\w-])(?i:кодекс|закон(?!одав)|конституці|указ|постанов|герб)[\w'’]*\s+$")
+ACT_CONTEXT = 30  # characters before a place searched for ACT_BEFORE
 # a place name alone in quotes names a firm, newspaper, airport or club: ORG in 73 of 80 such spans in the
 # training 80 % of the seed-13 split ("фірма «Київ»", "аеропорт «Бориспіль»")
 _QUOTE_OPEN = re.compile(r"[«“„\"]")
@@ -172,6 +173,11 @@ def _agreeing_adjectives(words: list[str]) -> bool:
         if not cases:
             return False
     return True
+
+
+def _preceded(text: str, start: int, pattern: re.Pattern, width: int) -> bool:
+    """Whether pattern (anchored at its end) matches in the width characters before start."""
+    return pattern.search(text[max(0, start - width):start]) is not None
 
 
 def _locations(doc: Doc, offsets: Iterable[tuple[int, int]], alignment_mode: str = "expand") -> list[Span]:
@@ -256,7 +262,7 @@ class UkrainianSpans:
 
     def _after_institution(self, text: str, start: int) -> bool:
         """Whether an institution word stands just before start: a place there is the institution's (an ORG)."""
-        return self.institution_before.search(text[max(0, start - self.context):start]) is not None
+        return _preceded(text, start, self.institution_before, self.context)
 
     def _square_spans(self, doc: Doc, text: str) -> list[Span]:
         return _locations(doc, (m.span() for m in SQUARE_NAME.finditer(text)
@@ -293,7 +299,7 @@ class UkrainianSpans:
             line = text[text.rfind("\n", 0, start) + 1:start]
             if line.count("«") > line.count("»") or line.count("\"") % 2 == 1 or line.count("“") > line.count("”"):
                 continue  # a name in quotes names a newspaper, a cinema, a battalion: an ORG
-            if self.act_names and ACT_BEFORE.search(text[max(0, start - 30):start]):
+            if self.act_names and _preceded(text, start, ACT_BEFORE, ACT_CONTEXT):
                 continue
             addable = True
             previous = _PREVIOUS_WORD.search(text[max(0, start - 40):start])
@@ -412,15 +418,12 @@ class UkrainianSpans:
         ents = list(doc.ents)
         info = rule_info(doc)
 
-        def after(entity: Span, pattern: re.Pattern, width: int) -> bool:
-            return pattern.search(text[max(0, entity.start_char - width):entity.start_char]) is not None
-
         if self.institutions:
-            ents = [e for e in ents if not (e.label_ == "LOCATION" and after(e, self.institution_before, self.context))]
+            ents = [e for e in ents if not (e.label_ == "LOCATION" and self._after_institution(text, e.start_char))]
         if self.common_nouns:
             ents = [e for e in ents if not (e.label_ == "LOCATION" and len(e) == 1 and is_common_noun(e.text))]
         if self.act_names:
-            ents = [e for e in ents if not (e.label_ == "LOCATION" and after(e, ACT_BEFORE, 30))]
+            ents = [e for e in ents if not (e.label_ == "LOCATION" and _preceded(text, e.start_char, ACT_BEFORE, ACT_CONTEXT))]
         if self.quoted_places:
             ents = [Span(doc, e.start, e.end, label="ORG") if e.label_ == "LOCATION" and _in_quotes(text, e) else e
                     for e in ents]
