@@ -39,12 +39,13 @@ _YEAR_WORD = {
     "ru": r"(?:\s*(?:года|году|год|г\.|г(?!\w)))?",
     "en": r"",
 }
+# range words are whole words: "October" holds "to"
 _RANGE_JOIN = {
-    "uk": r"\s*(?:[-–—]|по|до)\s*",
-    "ru": r"\s*(?:[-–—]|по|до)\s*",
-    "en": r"\s*(?:[-–—]|to|until|and)\s*",
+    "uk": r"\s*(?:[-–—]|\b(?:по|до)\b)\s*",
+    "ru": r"\s*(?:[-–—]|\b(?:по|до)\b)\s*",
+    "en": r"\s*(?:[-–—]|\b(?:to|until|and)\b)\s*",
 }
-_RANGE_OPEN = {"uk": r"(?:(?:з|із|від)\s+)?", "ru": r"(?:(?:с|со|от)\s+)?", "en": r"(?:(?:from|between)\s+)?"}
+_RANGE_OPEN = {"uk": r"(?:\b(?:з|із|від)\s+)?", "ru": r"(?:\b(?:с|со|от)\s+)?", "en": r"(?:\b(?:from|between)\s+)?"}
 
 
 def _patterns(lang: str) -> re.Pattern:

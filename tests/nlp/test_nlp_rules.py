@@ -70,6 +70,31 @@ def test_dates_are_found_and_normalised_with_precision(lang, text, value):
     assert match.value == value
 
 
+MONTHS = {"en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                 "November", "December"],
+          "uk": ["січня", "лютого", "березня", "квітня", "травня", "червня", "липня", "серпня", "вересня", "жовтня",
+                 "листопада", "грудня"],
+          "ru": ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября",
+                 "ноября", "декабря"]}
+
+
+@pytest.mark.parametrize("lang", MONTHS)
+def test_every_month_keeps_day_and_month_precision(lang):
+    # "October" holds "to", a range word: the date was once read as a range "3 Oc" to "ber 2018", i.e. "2018"
+    for number, month in enumerate(MONTHS[lang], 1):
+        assert [m.value for m in find_dates(f"3 {month} 2018", lang)] == [f"2018-{number:02d}-03"]
+        assert normalize_date(f"3 {month} 2018", lang) == f"2018-{number:02d}-03"
+        assert [m.value for m in find_dates(f"з 2 по 15 {month} 2019" if lang == "uk" else
+                                            f"с 2 по 15 {month} 2019" if lang == "ru" else
+                                            f"from 2 to 15 {month} 2019", lang)] == \
+            [f"2019-{number:02d}-02/2019-{number:02d}-15"]
+
+
+def test_a_month_and_year_the_model_finds_keep_month_precision():
+    assert normalize_date("October 2022", "en") == "2022-10"
+    assert normalize_date("жовтні 2022 року", "uk") == "2022-10"
+
+
 def test_a_date_without_year_takes_the_previous_year_or_none():
     assert [m.value for m in find_dates("14 березня 2022 року, а 1 квітня", "uk")] == ["2022-03-14", "2022-04-01"]
     assert [m.value for m in find_dates("1 квітня", "uk")] == [None]
