@@ -50,9 +50,10 @@ class Normalizer:
                 continue
             rule = info.get((entity.start_char, entity.end_char))
             source = rule[0] if rule else self.model_source
+            # a DATE without a value ("six weeks", "the next day", "at 5 a.m.") stays a mention: the annotation
+            # conventions count durations and times (TAB's DATETIME, ner-uk's DATE), and a detention's length is
+            # evidence; timelines and case chronologies read only mentions with a value
             normalized, key = self.normalize(entity, label, rule[1] if rule else None)
-            if label == "DATE" and normalized is None and not rule and not re.search(r"\d", entity.text):
-                continue  # "the next day", "three years": durations and relative dates are not dates we can use
             confidence = table.get(source, {}).get(label, table["_default"]["any"])
             mentions.append(Mention(entity.start_char, entity.end_char, label, entity.text, normalized, source,
                                     confidence, key))

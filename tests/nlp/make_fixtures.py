@@ -26,4 +26,5 @@ def convert(source: Path, lang: str) -> Path:
 
 
 if __name__ == "__main__":
-    print(convert(DATA / "en-echr-fictional.txt", "en"))
+    for name in ("en-echr-fictional.txt", "en-echr-durations.txt"):
+        print(convert(DATA / name, "en"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from nlp.evaluate import Counts, _match, evaluate, main
 
@@ -52,3 +53,18 @@ def test_command_line_prints_a_table(tmp_path, capsys):
     assert main([str(path)]) == 0
     out = capsys.readouterr().out
     assert "ru: 1 documents" in out and "PERSON" in out and "overlap" in out
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_english_echr_fixtures_meet_the_english_goals():
+    """Issue #9's English goals (overlap F1; prisons are ORG as in TAB) on both fictional ECHR-style files.
+
+    en-echr-durations.jsonl was annotated by TAB's guidelines before the pipeline read it: its DATEs include
+    durations and times, which a pipeline keeping calendar dates only scores 0.70 on."""
+    for name in ("en-echr-fictional.jsonl", "en-echr-durations.jsonl"):
+        overlap = evaluate(DATA / name, facility_as="ORG").counts["en"]["overlap"]
+        assert overlap["PERSON"].f1 >= 0.80, name
+        assert overlap["LOCATION"].f1 >= 0.65, name
+        assert overlap["DATE"].f1 >= 0.90, name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import nlp
 from nlp.dates import find_dates, normalize_date, precision
 from nlp.facilities import find_facilities
 from nlp.language import detect_language, language_segments
@@ -104,6 +105,15 @@ def test_dateparser_normalises_what_the_model_finds_but_never_guesses_a_year():
     assert normalize_date("the 14th of March 2022", "en") == "2022-03-14"
     assert normalize_date("three years", "en") is None
     assert normalize_date("the next day", "en") is None
+
+
+def test_durations_and_times_are_date_mentions_without_a_value():
+    text = ("He was held for six weeks. At 5 a.m. on 3 October 2018 he was questioned for two hours, "
+            "and the same day he was moved.")
+    dates = {m.text: m.normalized for m in nlp.analyse(text, "en").mentions if m.label == "DATE"}
+    assert dates.get("3 October 2018") == "2018-10-03"
+    assert dates.get("six weeks", "missing") is None and dates.get("two hours", "missing") is None
+    assert any("5 a.m." in t for t in dates) and any("same day" in t for t in dates)
 
 
 def test_precision_is_read_from_the_shape():
