@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.util import get_lang_class
 
 from nlp.components.spans import rule_info
 from nlp.gazetteer import find_place
@@ -19,6 +21,9 @@ _CANDIDATE = re.compile(
     rf"(?:\s+[{_UPPER}][{_LOWER}]{{2,}})?(?![\w-])"
 )
 
+
+# what may stand between a sentence's end (or the text's start) and its first word: spaces, an opening quote or bracket
+_SENTENCE_OPENING = re.compile(r"(?:^|[.!?:;]|\n)[\s\"'«“„(\[]*$")
 
 # a preposition of place or direction right before a word ("до Курська", "у Львові")
 _PLACE_PREPOSITION = re.compile(r"(?<![\w-])(?:в|у|до|з|із|зі|під|біля|через|від|по|на)\s+$", re.IGNORECASE)
@@ -42,10 +47,13 @@ class PlaceRuler:
 
     def _candidates(self, doc: Doc) -> list[Span]:
         spans = []
+        stop_words = _stop_words(self.lang)
         for match in _CANDIDATE.finditer(doc.text):
             words = match.group().split()
             for length in ([len(match.group()), len(words[0])] if len(words) > 1 else [len(match.group())]):
                 start, end = match.start(), match.start() + length
+                if length == len(words[0]) and words[0].lower() in stop_words:
+                    continue  # a function word is never a place, though GeoNames' alternate names hold "From", "She"
                 place = find_place(doc.text[start:end], self.lang)
                 if place is not None and place.population >= self.min_population:
                     span = doc.char_span(start, end, label="LOCATION")
@@ -74,7 +82,9 @@ class PlaceRuler:
         info = rule_info(doc)
         for span in self._candidates(doc):
             touched = {owner[i] for i in range(span.start, span.end) if i in owner}
-            if not touched and self.add:
+            if not touched and self.add and not (" " not in span.text and _starts_sentence(doc.text, span.start_char)):
+                # added on capitalisation alone, so not the first word of a sentence, which every word may be
+                # ("Most detainees …", "Police officers …": Most and Police are towns)
                 ents[(span.start, span.end)] = span
                 for i in range(span.start, span.end):
                     owner[i] = span
@@ -87,6 +97,16 @@ class PlaceRuler:
                     info[(span.start_char, span.end_char)] = ("rule:places", None)
         doc.ents = sorted(ents.values(), key=lambda s: s.start)
         return doc
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    return _SENTENCE_OPENING.search(text, max(0, start - 12), start) is not None
+
+
+@lru_cache(maxsize=None)
+def _stop_words(lang: str) -> frozenset[str]:
+    """spaCy's stop words of the language (pronouns, prepositions, auxiliaries …)."""
+    return frozenset(get_lang_class(lang).Defaults.stop_words)
 
 
 @Language.factory("svidok_places", assigns=["doc.ents"],

@@ -69,6 +69,14 @@ def test_places_are_normalised_to_geonames_across_scripts():
     assert keys == {"geonames:706448"}
 
 
+def test_english_words_that_are_also_towns_are_not_places_at_a_sentence_start():
+    # GeoNames holds towns (and alternate names) called Most, Police, Since, From and She
+    text = ("Most detainees were beaten. Police officers arrived. Since then he has not been seen. "
+            "From 2014 the applicant lived in Kherson. She was moved to Taganrog.")
+    places = [m.text for m in nlp.analyse(text, lang="en").mentions if m.label == "LOCATION"]
+    assert places == ["Kherson", "Taganrog"]
+
+
 def test_mixed_text_is_analysed_per_paragraph():
     text = "Мене затримали 14 березня 2022 року.\n\nЕго задержали 2 мая 2022 года.\n\nHe was freed on 3 June 2023."
     analysis = nlp.analyse(text)
