@@ -25,6 +25,9 @@ _CANDIDATE = re.compile(
 # what may stand between a sentence's end (or the text's start) and its first word: spaces, an opening quote or bracket
 _SENTENCE_OPENING = re.compile(r"(?:^|[.!?:;]|\n)[\s\"'«“„(\[]*$")
 
+# up to four capitalised words after a name ("F-type Prison", "Regional Court")
+_CAPITALISED_RUN = re.compile(rf"(?:[ \t]+[{_UPPER}][\w'’-]*){{1,4}}")
+
 # a preposition of place or direction right before a word ("до Курська", "у Львові")
 _PLACE_PREPOSITION = re.compile(r"(?<![\w-])(?:в|у|до|з|із|зі|під|біля|через|від|по|на)\s+$", re.IGNORECASE)
 
@@ -35,8 +38,12 @@ class PlaceRuler:
     place names by mistake: en_core_web_sm often says ORG or PRODUCT for Ukrainian towns) and the
     dictionary does not know its words as personal names."""
 
-    def __init__(self, lang: str, min_population: int, relabel: list[str], add: bool, names_after_preposition: int = 0):
+    def __init__(self, lang: str, min_population: int, relabel: list[str], add: bool, names_after_preposition: int = 0,
+                 institution_words: list[str] = ()):
         self.lang = lang
+        # a town right before capitalised words holding one of these ("Edirne F-type Prison") is part of that
+        # institution's name, so it is not added as a place of its own
+        self.institution_words = frozenset(institution_words)
         self.min_population = min_population
         self.relabel = frozenset(relabel)
         self.add = add
@@ -62,6 +69,10 @@ class PlaceRuler:
                     break
         return spans
 
+    def _names_institution(self, text: str, end: int) -> bool:
+        run = _CAPITALISED_RUN.match(text, end) if self.institution_words else None
+        return run is not None and any(word.lower() in self.institution_words for word in run.group().split())
+
     def _is_personal_name(self, entity: Span) -> bool:
         # in Ukrainian and Russian the dictionary knows first names and surnames: "Марією" stays a person
         return any(name_tags(token.text, self.lang) & {"Name", "Surn", "Patr"} for token in entity)
@@ -82,7 +93,8 @@ class PlaceRuler:
         info = rule_info(doc)
         for span in self._candidates(doc):
             touched = {owner[i] for i in range(span.start, span.end) if i in owner}
-            if not touched and self.add and not (" " not in span.text and _starts_sentence(doc.text, span.start_char)):
+            if not touched and self.add and not (" " not in span.text and _starts_sentence(doc.text, span.start_char)) \
+                    and not self._names_institution(doc.text, span.end_char):
                 # added on capitalisation alone, so not the first word of a sentence, which every word may be
                 # ("Most detainees …", "Police officers …": Most and Police are towns)
                 ents[(span.start, span.end)] = span
@@ -111,7 +123,7 @@ def _stop_words(lang: str) -> frozenset[str]:
 
 @Language.factory("svidok_places", assigns=["doc.ents"],
                   default_config={"lang": "en", "min_population": 15000, "relabel": [], "add": True,
-                                  "names_after_preposition": 0})
+                                  "names_after_preposition": 0, "institution_words": []})
 def make_place_ruler(nlp: Language, name: str, lang: str, min_population: int, relabel: list[str],
-                     add: bool, names_after_preposition: int) -> PlaceRuler:
-    return PlaceRuler(lang, min_population, relabel, add, names_after_preposition)
+                     add: bool, names_after_preposition: int, institution_words: list[str]) -> PlaceRuler:
+    return PlaceRuler(lang, min_population, relabel, add, names_after_preposition, institution_words)

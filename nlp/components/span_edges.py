@@ -48,3 +48,32 @@ def fix_span_edges(doc: Doc) -> Doc:
         ents.append(entity if (start, end) == (entity.start, entity.end) else Span(doc, start, end, label=entity.label_))
     doc.ents = sorted(ents, key=lambda span: span.start)
     return doc
+
+
+#: how a judgment names its own institutions and the parties by role: "the Court", "the Government" are not names
+ROLE_NAMES = frozenset({"court", "government", "commission", "convention", "chamber", "grand chamber", "registry",
+                        "registrar", "state", "respondent state", "parties"})
+_PLACE_LABELS = frozenset({"GPE", "LOC", "LOCATION"})
+
+
+@Language.component("svidok_echr_roles", assigns=["doc.ents"], requires=["doc.ents"])
+def echr_roles(doc: Doc) -> Doc:
+    """ECHR annotation (TAB) in English: a state an application is brought against is an ORG ("an application
+    against the Republic of Turkey", "against Ukraine and Russia"), and a role ("the Court", "the Government") is
+    no entity. Runs after the place rules, which would otherwise make the respondent state a place again."""
+    ents = []
+    respondent_end = None  # token index where the last respondent state ended
+    for entity in doc.ents:
+        if entity.label_ == "ORG" and entity.text.lower() in ROLE_NAMES:
+            continue
+        if entity.label_ in _PLACE_LABELS:
+            before = entity.start
+            if before > 0 and doc[before - 1].lower_ == "the":
+                before -= 1
+            previous = doc[before - 1].lower_ if before > 0 else ""
+            if previous == "against" or (previous in ("and", ",") and respondent_end == before - 1):
+                entity = Span(doc, entity.start, entity.end, label="ORG")
+                respondent_end = entity.end
+        ents.append(entity)
+    doc.ents = ents
+    return doc

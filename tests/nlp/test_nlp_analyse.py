@@ -77,6 +77,17 @@ def test_english_words_that_are_also_towns_are_not_places_at_a_sentence_start():
     assert places == ["Kherson", "Taganrog"]
 
 
+def test_echr_respondent_states_are_organisations_and_roles_no_entities():
+    # TAB marks the state an application is brought against as ORG and leaves "the Court" unmarked
+    text = ("The case originated in an application against Ukraine and the Russian Federation lodged with the Court "
+            "by Mr Taras Bondar, who lives in Kherson. He was held in Edirne F-type Prison.")
+    found = [(m.label, m.text) for m in nlp.analyse(text, lang="en").mentions if m.label in ("ORG", "LOCATION")]
+    assert ("ORG", "Ukraine") in found and ("ORG", "Russian Federation") in found
+    assert ("LOCATION", "Kherson") in found
+    assert not any(text_ == "Court" for _, text_ in found)
+    assert ("LOCATION", "Edirne") not in found  # part of the prison's name
+
+
 def test_mixed_text_is_analysed_per_paragraph():
     text = "Мене затримали 14 березня 2022 року.\n\nЕго задержали 2 мая 2022 года.\n\nHe was freed on 3 June 2023."
     analysis = nlp.analyse(text)
