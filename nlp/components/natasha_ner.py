@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
@@ -30,9 +31,10 @@ class NatashaNER:
     def _set(self, doc: Doc, markup) -> Doc:
         spans = []
         for span in markup.spans:
-            entity = doc.char_span(span.start, span.stop, label=LABELS[span.type], alignment_mode="expand")
-            if entity is not None:
-                spans.append(entity)
+            for start, stop in _pieces(doc.text, span.start, span.stop):
+                entity = doc.char_span(start, stop, label=LABELS[span.type], alignment_mode="expand")
+                if entity is not None:
+                    spans.append(entity)
         doc.ents = filter_spans(spans)
         return doc
 
@@ -57,6 +59,20 @@ class NatashaNER:
         markups = iter(_tagger().map(texts)) if texts else iter(())
         for doc in batch:
             yield doc if _blank(doc) else self._set(doc, next(markups))
+
+
+#: what no name contains: a list bullet or a blank line (slovnet runs "Уганда • Замбия" together as one place)
+_NOT_IN_A_NAME = re.compile(r"\s*(?:[•·▪]|\n\s*\n)\s*")
+
+
+def _pieces(text: str, start: int, stop: int) -> list[tuple[int, int]]:
+    """The parts of text[start:stop] between bullets and blank lines (the whole span when there is none)."""
+    pieces, begin = [], start
+    for cut in _NOT_IN_A_NAME.finditer(text, start, stop):
+        pieces.append((begin, cut.start()))
+        begin = cut.end()
+    pieces.append((begin, stop))
+    return [(a, b) for a, b in pieces if text[a:b].strip(" \t\n.,;:()") and b > a]
 
 
 def _blank(doc: Doc) -> bool:

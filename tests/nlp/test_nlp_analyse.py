@@ -88,6 +88,13 @@ def test_echr_respondent_states_are_organisations_and_roles_no_entities():
     assert ("LOCATION", "Edirne") not in found  # part of the prison's name
 
 
+def test_russian_places_in_a_bulleted_list_are_one_each_and_the_eu_is_an_organisation():
+    text = "Делегации прибыли из стран: Уганда • Замбия • Намибия. Санкции Евросоюза против Ирана продлили."
+    found = [(m.label, m.text) for m in nlp.analyse(text, lang="ru").mentions]
+    assert [t for label, t in found if label == "LOCATION"][:3] == ["Уганда", "Замбия", "Намибия"]
+    assert ("ORG", "Евросоюза") in found and ("LOCATION", "Евросоюза") not in found
+
+
 def test_mixed_text_is_analysed_per_paragraph():
     text = "Мене затримали 14 березня 2022 року.\n\nЕго задержали 2 мая 2022 года.\n\nHe was freed on 3 June 2023."
     analysis = nlp.analyse(text)
