@@ -63,16 +63,28 @@ class NatashaNER:
 
 #: what no name contains: a list bullet or a blank line (slovnet runs "Уганда • Замбия" together as one place)
 _NOT_IN_A_NAME = re.compile(r"\s*(?:[•·▪]|\n\s*\n)\s*")
+#: a name followed by its original or another form in brackets: "Джоэл Саймон (Joel Simon)"
+_BRACKETED = re.compile(r"(?P<name>[^()]*\S)\s*\((?P<other>[^()]+)\)")
 
 
 def _pieces(text: str, start: int, stop: int) -> list[tuple[int, int]]:
-    """The parts of text[start:stop] between bullets and blank lines (the whole span when there is none)."""
+    """The names in slovnet's span text[start:stop]: cut at bullets and blank lines, and a name and its bracketed
+    form ("Ши Тао (Shi Tao)") are two mentions, as factRuEval marks them; a dangling bracket is dropped."""
     pieces, begin = [], start
     for cut in _NOT_IN_A_NAME.finditer(text, start, stop):
         pieces.append((begin, cut.start()))
         begin = cut.end()
     pieces.append((begin, stop))
-    return [(a, b) for a, b in pieces if text[a:b].strip(" \t\n.,;:()") and b > a]
+    names = []
+    for a, b in pieces:
+        bracketed = _BRACKETED.fullmatch(text, a, b)
+        if bracketed:
+            names += [bracketed.span("name"), bracketed.span("other")]
+            continue
+        while b > a and text[b - 1] in " \t\n(":  # "Бернс (" : the bracket opens what follows
+            b -= 1
+        names.append((a, b))
+    return [(a, b) for a, b in names if text[a:b].strip(" \t\n.,;:()")]
 
 
 def _blank(doc: Doc) -> bool:

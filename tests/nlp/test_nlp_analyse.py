@@ -95,6 +95,12 @@ def test_russian_places_in_a_bulleted_list_are_one_each_and_the_eu_is_an_organis
     assert ("ORG", "Евросоюза") in found and ("LOCATION", "Евросоюза") not in found
 
 
+def test_russian_name_and_its_bracketed_latin_form_are_two_mentions():
+    text = "Журналист Иван Коваленко (Ivan Kovalenko) был задержан в Херсоне."
+    people = [m.text for m in nlp.analyse(text, lang="ru").mentions if m.label == "PERSON"]
+    assert people == ["Иван Коваленко", "Ivan Kovalenko"]
+
+
 def test_mixed_text_is_analysed_per_paragraph():
     text = "Мене затримали 14 березня 2022 року.\n\nЕго задержали 2 мая 2022 года.\n\nHe was freed on 3 June 2023."
     analysis = nlp.analyse(text)
