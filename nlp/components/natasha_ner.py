@@ -29,9 +29,9 @@ class NatashaNER:
         self.batch_size = batch_size
 
     def _set(self, doc: Doc, markup) -> Doc:
-        spans = []
+        spans, text = [], doc.text  # doc.text joins every token anew on each access
         for span in markup.spans:
-            for start, stop in _pieces(doc.text, span.start, span.stop):
+            for start, stop in _pieces(text, span.start, span.stop):
                 entity = doc.char_span(start, stop, label=LABELS[span.type], alignment_mode="expand")
                 if entity is not None:
                     spans.append(entity)

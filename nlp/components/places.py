@@ -52,16 +52,16 @@ class PlaceRuler:
         # after a preposition are a LOCATION 72 times and a PERSON never); 0 turns this off
         self.names_after_preposition = names_after_preposition
 
-    def _candidates(self, doc: Doc) -> list[Span]:
+    def _candidates(self, doc: Doc, text: str) -> list[Span]:
         spans = []
         stop_words = _stop_words(self.lang)
-        for match in _CANDIDATE.finditer(doc.text):
+        for match in _CANDIDATE.finditer(text):
             words = match.group().split()
             for length in ([len(match.group()), len(words[0])] if len(words) > 1 else [len(match.group())]):
                 start, end = match.start(), match.start() + length
                 if length == len(words[0]) and words[0].lower() in stop_words:
                     continue  # a function word is never a place, though GeoNames' alternate names hold "From", "She"
-                place = find_place(doc.text[start:end], self.lang)
+                place = find_place(text[start:end], self.lang)
                 if place is not None and place.population >= self.min_population:
                     span = doc.char_span(start, end, label="LOCATION")
                     if span is not None:
@@ -77,12 +77,12 @@ class PlaceRuler:
         # in Ukrainian and Russian the dictionary knows first names and surnames: "Марією" stays a person
         return any(name_tags(token.text, self.lang) & {"Name", "Surn", "Patr"} for token in entity)
 
-    def _town_after_preposition(self, doc: Doc, span: Span) -> bool:
+    def _town_after_preposition(self, text: str, span: Span) -> bool:
         if not self.names_after_preposition or len(span) != 1:
             return False
         place = find_place(span.text, self.lang)
         return place is not None and place.population >= self.names_after_preposition \
-            and _PLACE_PREPOSITION.search(doc.text[max(0, span.start_char - 8):span.start_char]) is not None
+            and _PLACE_PREPOSITION.search(text[max(0, span.start_char - 8):span.start_char]) is not None
 
     def __call__(self, doc: Doc) -> Doc:
         owner = {}
@@ -91,10 +91,11 @@ class PlaceRuler:
                 owner[i] = entity
         ents = {(e.start, e.end): e for e in doc.ents}
         info = rule_info(doc)
-        for span in self._candidates(doc):
+        text = doc.text  # built from the tokens on every access: read once
+        for span in self._candidates(doc, text):
             touched = {owner[i] for i in range(span.start, span.end) if i in owner}
-            if not touched and self.add and not (" " not in span.text and _starts_sentence(doc.text, span.start_char)) \
-                    and not self._names_institution(doc.text, span.end_char):
+            if not touched and self.add and not (" " not in span.text and _starts_sentence(text, span.start_char)) \
+                    and not self._names_institution(text, span.end_char):
                 # added on capitalisation alone, so not the first word of a sentence, which every word may be
                 # ("Most detainees …", "Police officers …": Most and Police are towns)
                 ents[(span.start, span.end)] = span
@@ -104,7 +105,7 @@ class PlaceRuler:
             elif len(touched) == 1:
                 entity = touched.pop()
                 if (entity.start, entity.end) == (span.start, span.end) and entity.label_ in self.relabel \
-                        and (not self._is_personal_name(entity) or self._town_after_preposition(doc, span)):
+                        and (not self._is_personal_name(entity) or self._town_after_preposition(text, span)):
                     ents[(span.start, span.end)] = span
                     info[(span.start_char, span.end_char)] = ("rule:places", None)
         doc.ents = sorted(ents.values(), key=lambda s: s.start)
