@@ -62,11 +62,16 @@ class PlaceRuler:
                 if length == len(words[0]) and words[0].lower() in stop_words:
                     continue  # a function word is never a place, though GeoNames' alternate names hold "From", "She"
                 place = find_place(text[start:end], self.lang)
-                if place is not None and place.population >= self.min_population:
+                if place is None:
+                    continue
+                # two capitalised words naming a place are evidence enough whatever its size; one word needs a town
+                # of min_population. Once the whole names a place, its first word alone ("Hola" of "Hola Prystan",
+                # a Kenyan town) is not tried
+                if length > len(words[0]) or place.population >= self.min_population:
                     span = doc.char_span(start, end, label="LOCATION")
                     if span is not None:
                         spans.append(span)
-                    break
+                break
         return spans
 
     def _names_institution(self, text: str, end: int) -> bool:

@@ -77,6 +77,13 @@ def test_english_words_that_are_also_towns_are_not_places_at_a_sentence_start():
     assert places == ["Kherson", "Taganrog"]
 
 
+def test_a_small_town_of_two_words_is_one_place_not_its_first_word():
+    # Hola Prystan has fewer people than one capitalised word needs; "Hola" alone is a town in Kenya
+    text = "Armed men searched the applicant's house in Hola Prystan for two hours."
+    places = [m.text for m in nlp.analyse(text, lang="en").mentions if m.label == "LOCATION"]
+    assert places == ["Hola Prystan"]
+
+
 def test_echr_respondent_states_are_organisations_and_roles_no_entities():
     # TAB marks the state an application is brought against as ORG and leaves "the Court" unmarked
     text = ("The case originated in an application against Ukraine and the Russian Federation lodged with the Court "
