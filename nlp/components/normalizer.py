@@ -51,7 +51,8 @@ class Normalizer:
             label = entity.label_ if entity.label_ in LABELS else self.label_map.get(entity.label_)
             if label is None:
                 continue
-            if label == "LOCATION" and self.org_names and self._lemmas(entity) in self.org_names:
+            if label == "LOCATION" and self.org_names \
+                    and self._phrase(" ".join(entity.text.split())).lower() in self.org_names:
                 label = "ORG"
             rule = info.get((entity.start_char, entity.end_char))
             source = rule[0] if rule else self.model_source
@@ -87,12 +88,11 @@ class Normalizer:
             place = find_place(text, self.lang)
             if place is not None:
                 return place.name, f"geonames:{place.geonameid}"
-        normalized = normalize_phrase(text, self.lang) if self.lang in ("uk", "ru") else text
-        return normalized, None
+        return self._phrase(text), None
 
-    def _lemmas(self, entity: Span) -> str:
-        text = " ".join(entity.text.split())
-        return (normalize_phrase(text, self.lang) if self.lang in ("uk", "ru") else text).lower()
+    def _phrase(self, text: str) -> str:
+        """A span's words lemmatised (uk, ru) or as written: the normalized form of an ORG or unknown place."""
+        return normalize_phrase(text, self.lang) if self.lang in ("uk", "ru") else text
 
     @staticmethod
     def _pattern_value(entity: Span) -> str | None:

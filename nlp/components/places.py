@@ -9,7 +9,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import get_lang_class
 
-from nlp.components.spans import rule_info
+from nlp.components.spans import preceded, rule_info
 from nlp.gazetteer import find_place
 from nlp.morph import name_tags
 
@@ -87,7 +87,7 @@ class PlaceRuler:
             return False
         place = find_place(span.text, self.lang)
         return place is not None and place.population >= self.names_after_preposition \
-            and _PLACE_PREPOSITION.search(text[max(0, span.start_char - 8):span.start_char]) is not None
+            and preceded(text, span.start_char, _PLACE_PREPOSITION, 8)
 
     def __call__(self, doc: Doc) -> Doc:
         owner = {}
@@ -118,6 +118,7 @@ class PlaceRuler:
 
 
 def _starts_sentence(text: str, start: int) -> bool:
+    # pos/endpos rather than preceded()'s slice: "^" must mean the text's start, not the window's
     return _SENTENCE_OPENING.search(text, max(0, start - 12), start) is not None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from spacy.tokens import Doc, Span
 
 # (start_char, end_char) -> (source, normalized) for entities a rule component set
@@ -14,6 +16,11 @@ def rule_info(doc: Doc) -> dict[tuple[int, int], tuple[str, str | None]]:
     if doc._.svidok_rules is None:
         doc._.svidok_rules = {}
     return doc._.svidok_rules
+
+
+def preceded(text: str, start: int, pattern: re.Pattern, width: int) -> bool:
+    """Whether pattern (anchored at its end) matches in the width characters before start."""
+    return pattern.search(text[max(0, start - width):start]) is not None
 
 
 def add_entities(doc: Doc, spans: list[Span], override: bool) -> list[Span]:

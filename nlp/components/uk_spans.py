@@ -32,7 +32,7 @@ from functools import lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from nlp.components.spans import rule_info
+from nlp.components.spans import preceded, rule_info
 from nlp.gazetteer import geo_names_pattern, is_common_noun
 from nlp.morph import analyser, name_tags
 
@@ -175,11 +175,6 @@ def _agreeing_adjectives(words: list[str]) -> bool:
     return True
 
 
-def _preceded(text: str, start: int, pattern: re.Pattern, width: int) -> bool:
-    """Whether pattern (anchored at its end) matches in the width characters before start."""
-    return pattern.search(text[max(0, start - width):start]) is not None
-
-
 def _locations(doc: Doc, offsets: Iterable[tuple[int, int]], alignment_mode: str = "expand") -> list[Span]:
     """LOCATION spans over the character ranges (start, end) that can be aligned to tokens."""
     spans = (doc.char_span(start, end, label="LOCATION", alignment_mode=alignment_mode) for start, end in offsets)
@@ -262,7 +257,7 @@ class UkrainianSpans:
 
     def _after_institution(self, text: str, start: int) -> bool:
         """Whether an institution word stands just before start: a place there is the institution's (an ORG)."""
-        return _preceded(text, start, self.institution_before, self.context)
+        return preceded(text, start, self.institution_before, self.context)
 
     def _square_spans(self, doc: Doc, text: str) -> list[Span]:
         return _locations(doc, (m.span() for m in SQUARE_NAME.finditer(text)
@@ -299,7 +294,7 @@ class UkrainianSpans:
             line = text[text.rfind("\n", 0, start) + 1:start]
             if line.count("«") > line.count("»") or line.count("\"") % 2 == 1 or line.count("“") > line.count("”"):
                 continue  # a name in quotes names a newspaper, a cinema, a battalion: an ORG
-            if self.act_names and _preceded(text, start, ACT_BEFORE, ACT_CONTEXT):
+            if self.act_names and preceded(text, start, ACT_BEFORE, ACT_CONTEXT):
                 continue
             addable = True
             previous = _PREVIOUS_WORD.search(text[max(0, start - 40):start])
@@ -423,7 +418,7 @@ class UkrainianSpans:
         if self.common_nouns:
             ents = [e for e in ents if not (e.label_ == "LOCATION" and len(e) == 1 and is_common_noun(e.text))]
         if self.act_names:
-            ents = [e for e in ents if not (e.label_ == "LOCATION" and _preceded(text, e.start_char, ACT_BEFORE, ACT_CONTEXT))]
+            ents = [e for e in ents if not (e.label_ == "LOCATION" and preceded(text, e.start_char, ACT_BEFORE, ACT_CONTEXT))]
         if self.quoted_places:
             ents = [Span(doc, e.start, e.end, label="ORG") if e.label_ == "LOCATION" and _in_quotes(text, e) else e
                     for e in ents]
