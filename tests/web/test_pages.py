@@ -44,9 +44,12 @@ def test_each_main_page_in_both_languages(page, site):
             assert page.evaluate(UNLABELLED) == [], f"{name}: controls without a label"
             saved.append(shoot(page, f"{name}-{lang}"))
         sign_in_as_admin(page, site, lang)
-        entity = page.goto(site.url + "/entities?kind=person")
+        entity = page.goto(site.url + "/entities?kind=person&q=Коваленко")  # named with his mother
         assert entity.ok
-        page.locator("table.list tbody a").first.click()
+        with page.expect_navigation() as opened:
+            page.locator("table.list tbody a").first.click()
+        assert opened.value.ok, f"entity page: {opened.value.status}"
+        expect(page.locator("table.list.compact")).to_be_visible()  # the people named with them
         saved.append(shoot(page, f"entity-{lang}"))
         assert page.evaluate(UNLABELLED) == []
         for name, path in staff.items():
