@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from . import policy
-from .models import Entity, EntityDecision, EntityName, EvidenceItem, Mention, Page
+from .models import Entity, EntityDecision, EntityName, EvidenceItem, Mention, MentionPin, Page
 from .search.analysis import name_key
 
 #: a timeline looks for entity mentions on at most this many pages, and answers at most this many events
@@ -153,6 +153,38 @@ class Decision:
     actor: str
     at: dt.datetime
     details: dict
+
+
+PIN_STATES = ("exact", "moved", "lost")
+
+
+@dataclass
+class PinnedSpan:
+    """A split decision (a pin: this span of this original is this entity) and whether a mention still carries it."""
+
+    id: str
+    state: str = field(metadata={"description": "exact: a mention of exactly the pinned span carries the decision; "
+                                                "moved: only mentions overlapping the span do (a new model moved its "
+                                                "boundaries); lost: no mention carries it since the last processing"})
+    entity: EntityRef
+    item_id: str
+    title: str
+    page: int
+    start: int
+    end: int
+    text: str = field(metadata={"description": "the pinned span as the page reads"})
+    snippet: str
+    actor: str
+    at: dt.datetime
+
+
+@dataclass
+class PinList:
+    """Split decisions, oldest first, with how many there are in each state."""
+
+    total: int
+    counts: dict[str, int]
+    pins: list[PinnedSpan]
 
 
 @dataclass
@@ -432,3 +464,46 @@ def list_entities(session: Session, *, kind: str | None = None, q: str | None = 
         .join(counts, counts.c.entity_id == Entity.id).where(*where)
         .order_by(mentions.desc(), Entity.name, Entity.id).offset((page - 1) * size).limit(size)).all()
     return EntityList(total or 0, page, size, [EntityListEntry(r.id, r.kind, r.name, r.mentions) for r in rows])
+
+
+def _pin_state() -> ColumnElement[str]:
+    """A pin's state (PIN_STATES) as SQL, for the pin's page of the item holding its original."""
+    carried = [Mention.item_id == EvidenceItem.id, Mention.page_number == MentionPin.page_number,
+               Mention.entity_id == MentionPin.entity_id]
+    exact = select(Mention.id).where(*carried, Mention.start == MentionPin.start, Mention.end == MentionPin.end)
+    moved = select(Mention.id).where(*carried, Mention.start < MentionPin.end, Mention.end > MentionPin.start)
+    return case((exact.exists(), "exact"), (moved.exists(), "moved"), else_="lost")
+
+
+def pins(session: Session, *, state: str | None = None, entity_id: str | None = None,
+         limit: int = 200) -> PinList:
+    """People's split decisions on items the actor may see, and whether the current mentions still carry them.
+
+    A reprocessing with another model can move a mention's boundaries: a pin then carries over to the mentions of
+    its kind that overlap it ("moved"); one that no mention carries any more ("lost") needs a person to look again.
+    """
+    if state is not None and state not in PIN_STATES:
+        raise ValueError(f"state must be one of {', '.join(PIN_STATES)}")
+    current = _pin_state().label("state")
+    where = [_visible(EvidenceItem.id)]
+    if entity_id is not None:
+        target = survivor(session, entity_id)
+        where.append(MentionPin.entity_id == (target.id if target is not None else entity_id))
+    base = (select(MentionPin, Entity, EvidenceItem.id, EvidenceItem.title, current)
+            .join(Entity, Entity.id == MentionPin.entity_id)
+            .join(EvidenceItem, EvidenceItem.sha256 == MentionPin.sha256).where(*where))
+    states = base.subquery()
+    counts = dict.fromkeys(PIN_STATES, 0) | dict(session.execute(
+        select(states.c.state, func.count()).group_by(states.c.state)).all())
+    rows = session.execute((base.where(current == state) if state else base)
+                           .order_by(MentionPin.at, MentionPin.id).limit(limit)).all()
+    wanted = {(item_id, pin.page_number) for pin, _, item_id, _, _ in rows}
+    texts = {(item, number): text for item, number, text in session.execute(
+        select(Page.item_id, Page.number, Page.text).where(or_(*(and_(Page.item_id == item, Page.number == number)
+                                                                 for item, number in wanted))))} if wanted else {}
+    found = []
+    for pin, entity, item_id, title, pin_state in rows:
+        text = texts.get((item_id, pin.page_number), "")
+        found.append(PinnedSpan(pin.id, pin_state, _ref(entity), item_id, title, pin.page_number, pin.start, pin.end,
+                                text[pin.start:pin.end], _snippet(text, pin.start, pin.end), pin.actor, _utc(pin.at)))
+    return PinList(sum(counts.values()), counts, found)

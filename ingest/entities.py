@@ -2,7 +2,10 @@
 
 Resolution is deliberately conservative, because a wrong merge puts one person's detention into another's file:
 
-* a pin (a person's decision about this span of this original) always wins;
+* a pin (a person's decision about this span of this original) always wins, label included; when a new model
+  moves the span's boundaries, the pin carries over to the mentions of the same kind that overlap it, and two
+  pins that disagree about one mention leave it unlinked rather than guess (``xref.pins`` reports the pins no
+  mention carries any more);
 * facilities resolve by gazetteer id, places by GeoNames id (or their name key when unknown);
 * a person needs at least two name words (given name and surname, patronymic ignored) to be created or matched:
   ``Коваленка Івана Петровича``, ``Иван Коваленко`` and ``Ivan Kovalenko`` share the key of
@@ -16,7 +19,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from archive_schema.models import (Entity, EntityDecision, EntityName, EvidenceItem, Mention, MentionPin, Page,
@@ -31,6 +34,7 @@ from .pipeline import Context, begin_stage, fail_stage, settle_item_state
 log = logging.getLogger(__name__)
 
 KIND_OF_LABEL = {"PERSON": "person", "LOCATION": "place", "FACILITY": "facility", "ORG": "org"}
+LABEL_OF_KIND = {kind: label for label, kind in KIND_OF_LABEL.items()}
 PAGE_BATCH = 32
 _PATRONYMIC = re.compile(r"(?:ович|евич|євич|йович|ьович|овна|евна|івна|ївна|ична|ovych|ovich|evich|ievich|"
                          r"yovych|ovna|evna|ivna|yivna|ichna)$", re.IGNORECASE)
@@ -44,10 +48,26 @@ def person_key(name: str) -> str:
     return " ".join(sorted(k for k in (name_key(w) for w in words) if k))
 
 
+#: link confidence of a pin carried over to a mention whose span a new model moved (an exact span: 1.0)
+CARRIED_PIN = 0.9
+
+
 @dataclass
 class Resolution:
     entity_id: str | None
     confidence: float | None
+    #: pins that disagree about this mention: it stays unlinked, also by the lone-surname rule
+    held: bool = False
+    #: the label a pin of exactly this span gives the mention when the model labelled it otherwise
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class PinSpan:
+    start: int
+    end: int
+    entity_id: str
+    kind: str
 
 
 class Resolver:
@@ -57,15 +77,18 @@ class Resolver:
         self.session, self.sha256 = session, sha256
         self.cache: dict[tuple[str, str], str] = {}
         self.names: set[tuple[str, str]] = set()
-        self.pins = {(p.page_number, p.start, p.end): p.entity_id for p in session.scalars(
-            select(MentionPin).where(MentionPin.sha256 == sha256))}
+        self.pins: dict[int, list[PinSpan]] = {}  # page number -> the pins on that page of this original
+        for number, start, end, entity_id, kind in session.execute(
+                select(MentionPin.page_number, MentionPin.start, MentionPin.end, MentionPin.entity_id, Entity.kind)
+                .join(Entity, Entity.id == MentionPin.entity_id).where(MentionPin.sha256 == sha256)):
+            self.pins.setdefault(number, []).append(PinSpan(start, end, entity_id, kind))
         self.people_here: dict[str, set[str]] = {}  # surname key -> person entity ids seen in this document
 
     def resolve(self, page_number: int, mention) -> Resolution:
-        pinned = self.pins.get((page_number, mention.start, mention.end))
-        if pinned:
-            return Resolution(self.forward(pinned), 1.0)
         kind = KIND_OF_LABEL.get(mention.label)
+        pinned = self.pinned(page_number, mention, kind)
+        if pinned is not None:
+            return pinned
         if kind is None:
             return Resolution(None, None)
         name = (mention.normalized or mention.text).strip()
@@ -79,6 +102,22 @@ class Resolver:
             for word in key.split():
                 self.people_here.setdefault(word, set()).add(entity_id)
         return Resolution(entity_id, 1.0)
+
+    def pinned(self, page_number: int, mention, kind: str | None) -> Resolution | None:
+        """What people decided about this mention: the pin of exactly its span, else the pins of its kind that
+        its span overlaps (a model that moved the boundary: "Івана Коваленка" found as "Коваленка"); None
+        when no pin concerns it."""
+        pins = self.pins.get(page_number, ())
+        for pin in pins:
+            if (pin.start, pin.end) == (mention.start, mention.end):  # the decision wins, label included
+                return Resolution(self.forward(pin.entity_id), 1.0, label=LABEL_OF_KIND.get(pin.kind))
+        near = {self.forward(pin.entity_id) for pin in pins
+                if pin.kind == kind and pin.start < mention.end and mention.start < pin.end}
+        if not near:
+            return None
+        if len(near) > 1:
+            return Resolution(None, None, held=True)
+        return Resolution(near.pop(), CARRIED_PIN)
 
     def settle_surnames(self, mentions: Iterable[Mention]) -> None:
         """Link lone surnames to the single person of this document who carries that name, if there is one."""
@@ -191,12 +230,12 @@ def run_nlp(ctx: Context, item_id: str, version: str) -> None:
                     for found in analysis.mentions:
                         link = resolver.resolve(number, found)
                         row = Mention(item_id=item_id, page_id=page_id, page_number=number, start=found.start,
-                                      end=found.end, label=found.label, text=found.text[:1000],
+                                      end=found.end, label=link.label or found.label, text=found.text[:1000],
                                       normalized=(found.normalized or None) and found.normalized[:1000],
                                       source=found.source[:200], confidence=found.confidence,
                                       entity_id=link.entity_id, link_confidence=link.confidence)
                         session.add(row)
-                        if found.label == "PERSON" and link.entity_id is None:
+                        if row.label == "PERSON" and link.entity_id is None and not link.held:
                             stored.append(row)
                 session.flush()
             resolver.settle_surnames(stored)
@@ -269,11 +308,16 @@ def split(session: Session, entity_id: str, mention_ids: list[str], *, actor: st
     session.flush()
     shas = dict(session.execute(select(EvidenceItem.id, EvidenceItem.sha256).where(
         EvidenceItem.id.in_({m.item_id for m in mentions}))).all())
+    replaced = 0
     for mention in mentions:
         mention.entity_id, mention.link_confidence = new.id, 1.0
+        on_page = (MentionPin.sha256 == shas[mention.item_id], MentionPin.page_number == mention.page_number)
+        # an older decision about an overlapping span (one a new model has moved) gives way to this one
+        replaced += session.execute(delete(MentionPin).where(
+            *on_page, MentionPin.start < mention.end, MentionPin.end > mention.start,
+            or_(MentionPin.start != mention.start, MentionPin.end != mention.end))).rowcount
         pin = session.scalar(select(MentionPin).where(
-            MentionPin.sha256 == shas[mention.item_id], MentionPin.page_number == mention.page_number,
-            MentionPin.start == mention.start, MentionPin.end == mention.end))
+            *on_page, MentionPin.start == mention.start, MentionPin.end == mention.end))
         if pin is None:
             session.add(MentionPin(sha256=shas[mention.item_id], page_number=mention.page_number,
                                    start=mention.start, end=mention.end, entity_id=new.id, actor=actor))
@@ -281,7 +325,7 @@ def split(session: Session, entity_id: str, mention_ids: list[str], *, actor: st
             pin.entity_id, pin.actor = new.id, actor
     session.add(EntityName(entity_id=new.id, name=new.name, key=name_key(new.name), origin="manual"))
     session.add(EntityDecision(action="split", entity_id=source.id, other_id=new.id, actor=actor,
-                               details={"mentions": sorted(m.id for m in mentions)}))
+                               details={"mentions": sorted(m.id for m in mentions), "replaced_pins": replaced}))
     audit.record(session, "entity.split", actor=actor, object_type="entity", object_id=source.id,
                  details={"new": new.id, "mentions": len(mentions)})
     session.flush()

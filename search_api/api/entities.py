@@ -68,6 +68,14 @@ class PairQuery(Query):
     limit: int = Field(100, ge=1, le=500, description="pages")
 
 
+class PinsQuery(Query):
+    state: Literal["exact", "moved", "lost"] | None = Field(
+        None, description="only pins in this state (lost: no mention carries the decision any more)")
+    entity: str | None = Field(None, min_length=1, max_length=64, pattern=ENTITY_ID.pattern,
+                               description="only the pins of this entity")
+    limit: int = Field(200, ge=1, le=1000)
+
+
 class MergeIn(Body):
     other: str = Field(min_length=1, max_length=64, description="the entity merged into this one")
 
@@ -94,6 +102,7 @@ def _model_of(cls: type, name: str) -> type[BaseModel]:
 EntityListOut = _model_of(xref.EntityList, "EntityListOut")
 EntityOut = _model_of(xref.EntitySummary, "EntityOut")
 DocumentsOut = _model_of(xref.Documents, "EntityDocumentsOut")
+PinListOut = _model_of(xref.PinList, "PinListOut")
 
 
 class CooccurringOut(BaseModel):
@@ -130,8 +139,11 @@ def _found(answer, entity_id: str):
 
 def _entity_out(session: Session, entity_id: str) -> dict:
     summary = _found(xref.entity_summary(session, _checked(entity_id)), entity_id)
-    if not summary.mentions and summary.merged_into is None and not current_user().is_admin:
-        raise NotFound(f"No entity with id {entity_id}.")  # named only in items the caller may not see
+    if (not summary.mentions and summary.merged_into is None and not current_user().is_admin
+            and not xref.pins(session, entity_id=summary.id, limit=1).total):
+        # named only in items the caller may not see (an entity whose split decisions no mention carries any
+        # more stays open to those who may see the decisions' pages, so that they can decide again)
+        raise NotFound(f"No entity with id {entity_id}.")
     return EntityOut.model_validate(summary, from_attributes=True).model_dump(mode="json")
 
 
@@ -143,6 +155,20 @@ def list_entities():
     query = parse_query(EntityListQuery)
     found = xref.list_entities(get_session(), kind=query.kind, q=query.q, page=query.page, size=query.size)
     return EntityListOut.model_validate(found, from_attributes=True).model_dump(mode="json")
+
+
+@bp.get("/entities/pins")
+@requires(policy.ENTITY_READ)
+@operation(query=PinsQuery, responses={200: PinListOut}, problems=(400,))
+def list_pins():
+    """Split decisions on items the caller may see, and whether today's mentions still carry them.
+
+    Reprocessing with another model can move a mention's boundaries: a pin then carries over to the overlapping
+    mentions of its kind (``moved``); one that no mention carries (``lost``) needs a person to look again.
+    """
+    query = parse_query(PinsQuery)
+    found = xref.pins(get_session(), state=query.state, entity_id=query.entity, limit=query.limit)
+    return PinListOut.model_validate(found, from_attributes=True).model_dump(mode="json")
 
 
 @bp.get("/entities/<entity_id>")

@@ -178,6 +178,31 @@ def entity_pair(a: str, b: str, limit: int, as_json: bool) -> None:
         click.echo(f"{page.item_id} p.{page.page}  {page.snippet}")
 
 
+@entity.command("pins")
+@click.option("--state", type=click.Choice(xref.PIN_STATES),
+              help="Only pins in this state (lost: no mention carries the decision any more).")
+@click.option("--entity", "entity_id", help="Only the pins of this entity.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=200, show_default=True)
+@as_json
+def entity_pins(state: str | None, entity_id: str | None, limit: int, as_json: bool) -> None:
+    """Split decisions and whether today's mentions still carry them (a new model may move a mention)."""
+    with _reading() as session:
+        found = xref.pins(session, state=state, entity_id=entity_id, limit=limit)
+    if as_json:
+        return _echo_json(found)
+    for pin in found.pins:
+        click.echo(f"{pin.state:<5}  {pin.item_id} p.{pin.page} [{pin.start}:{pin.end}] {pin.text!r} -> "
+                   f"{_ref(pin.entity)}  ({pin.actor}, {pin.at:%Y-%m-%d})")
+        if pin.state == "lost":
+            click.echo(f"       {pin.snippet}")
+    click.echo(f"{found.total} pins: " + ", ".join(f"{n} {name}" for name, n in found.counts.items()))
+
+
+def _lost_pins() -> int:
+    with _reading() as session:
+        return xref.pins(session, limit=1).counts["lost"]
+
+
 def _decide(decide, as_json: bool) -> None:
     """Run one decision in its own transaction and show the entity it leaves."""
     from ingest.entities import DecisionError
@@ -245,9 +270,13 @@ def reprocess(stage: str, collection: str | None, as_json: bool) -> None:
         raise click.ClickException(str(exc)) from None
     finally:
         ctx.close()
+    lost = _lost_pins()
     if as_json:
-        return _echo_json({"stage": stage, "collection": collection, "items": count})
+        return _echo_json({"stage": stage, "collection": collection, "items": count, "lost_pins": lost})
     click.echo(f"stage {stage} run again for {count} items" + (f" of {collection}" if collection else ""))
+    if lost:
+        click.echo(f"{lost} split decisions are carried by no mention now: see `svidok entity pins --state lost`",
+                   err=True)
 
 
 @click.command("eval-nlp")

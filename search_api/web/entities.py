@@ -26,7 +26,8 @@ def entity(entity_id: str):
     documents = apicall.call(entities_api.entity_documents, {"size": "50"}, entity_id)
     companions = apicall.call(entities_api.cooccurring, {"limit": "20"}, entity_id)["cooccurring"]
     events = apicall.call(entities_api.timeline, {}, entity_id)["events"]
+    lost = apicall.call(entities_api.list_pins, {"state": "lost", "entity": summary["id"]})["pins"]
     graph = charts.star_graph(summary["name"], [(c["entity"]["name"], c["pages"], c["entity"]["kind"])
                                                 for c in companions[:12]])
     return render_template("entities/view.html", active="entities", entity=summary, documents=documents,
-                           companions=companions, events=events, graph=graph)
+                           companions=companions, events=events, graph=graph, lost=lost)

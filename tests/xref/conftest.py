@@ -1,6 +1,7 @@
 """Fixtures: the fictional corpus ingested once (extract + NLP), then copied for each test that changes it."""
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -83,3 +84,24 @@ def entity_of(ctx: Context, surface: str) -> str:
         found = session.scalar(select(Mention.entity_id).where(Mention.text == surface).order_by(Mention.id).limit(1))
     assert found, f"no linked mention {surface!r}"
     return found
+
+
+class MovedModel:
+    """Another model on reprocessing: ``change(mention) -> list of mentions`` rewrites each mention nlp finds."""
+
+    def __init__(self, monkeypatch, change):
+        import nlp
+
+        real = nlp.analyse_many
+
+        def analyse_many(texts, *args, **kwargs):
+            for analysis in real(texts, *args, **kwargs):
+                yield dataclasses.replace(analysis, mentions=[m for found in analysis.mentions for m in change(found)])
+
+        monkeypatch.setattr(nlp, "analyse_many", analyse_many)
+
+
+def moved(mention, drop: int = 0, label: str | None = None):
+    """The mention with its first ``drop`` characters cut off (and another label)."""
+    return dataclasses.replace(mention, start=mention.start + drop, text=mention.text[drop:],
+                               normalized=(mention.normalized or mention.text)[drop:], label=label or mention.label)

@@ -2,15 +2,18 @@
 each leaves exactly one audit event in a chain that still verifies."""
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import func, select
+import dataclasses
 
-from archive_schema import audit, xref
-from archive_schema.models import AuditEvent, Entity, EntityDecision, Mention
+import pytest
+from sqlalchemy import func, select, update
+
+from archive_schema import audit, policy, xref
+from archive_schema.models import AuditEvent, Collection, Entity, EntityDecision, EvidenceItem, Mention
 from ingest import entities
 from ingest.pipeline import process, reprocess
 
-from .conftest import entity_of, ingest_corpus
+from . import corpus
+from .conftest import MovedModel, entity_of, ingest_corpus, moved
 
 
 def _decide(ctx, decide):
@@ -78,6 +81,131 @@ def test_split_pins_mentions_and_survives_reprocessing(archive):
     assert [(d.action, d.other_id) for d in history] == [("split", new)]
     assert _decision_events(archive) == ["entity.split"]
     assert _chain_holds(archive)
+
+
+def _pins(ctx, **kwargs) -> xref.PinList:
+    with ctx.db.reader() as session:
+        return xref.pins(session, **kwargs)
+
+
+def _split_english_ivan(ctx) -> tuple[str, str]:
+    ivan = entity_of(ctx, "Ivan Kovalenko")
+    with ctx.db.reader() as session:
+        english = session.scalar(select(Mention.id).where(Mention.text == "Ivan Kovalenko"))
+    return ivan, _decide(ctx, lambda s: entities.split(s, ivan, [english], actor="investigator",
+                                                       name="Ivan Kovalenko (born 1990)"))
+
+
+def test_a_pin_of_exactly_the_span_wins_over_the_label_a_new_model_gives(archive, monkeypatch):
+    ivan, new = _split_english_ivan(archive)
+    MovedModel(monkeypatch, lambda m: [moved(m, label="LOCATION") if m.text == "Ivan Kovalenko" else m])
+    _reprocess_nlp(archive)
+    with archive.db.reader() as session:
+        pinned = session.execute(select(Mention.entity_id, Mention.label).where(
+            Mention.text == "Ivan Kovalenko")).one()
+    assert tuple(pinned) == (new, "PERSON")
+    assert _pins(archive).counts == {"exact": 1, "moved": 0, "lost": 0}
+
+
+def test_split_follows_a_mention_whose_boundaries_a_new_model_moved(archive, monkeypatch):
+    ivan, new = _split_english_ivan(archive)
+    assert _pins(archive).counts == {"exact": 1, "moved": 0, "lost": 0}
+
+    # the new model finds the surname alone, which would otherwise go to the page's other Kovalenko (Vania)
+    MovedModel(monkeypatch, lambda m: [moved(m, 5) if m.text == "Ivan Kovalenko" else m])
+    _reprocess_nlp(archive)
+    with archive.db.reader() as session:
+        carried = session.execute(select(Mention.entity_id, Mention.link_confidence).where(
+            Mention.text == "Kovalenko", Mention.page_number == 1, Mention.start == 5)).one()
+    assert tuple(carried) == (new, entities.CARRIED_PIN)
+    assert "Kovalenko" not in _mentions(archive, ivan)
+    report = _pins(archive)
+    assert report.counts == {"exact": 0, "moved": 1, "lost": 0}
+    pin = report.pins[0]
+    assert (pin.state, pin.entity.id, pin.text, pin.actor) == ("moved", new, "Ivan Kovalenko", "investigator")
+
+
+def test_a_pin_no_mention_carries_is_reported(archive, monkeypatch):
+    ivan, new = _split_english_ivan(archive)
+    # the new model reads part of the name as a place: a decision about a person cannot carry over to it
+    MovedModel(monkeypatch, lambda m: [moved(m, 5, "LOCATION") if m.text == "Ivan Kovalenko" else m])
+    _reprocess_nlp(archive)
+    assert _mentions(archive, new) == set()
+    lost = _pins(archive, state="lost")
+    assert [(p.state, p.entity.id, p.text) for p in lost.pins] == [("lost", new, "Ivan Kovalenko")]
+    assert lost.counts == {"exact": 0, "moved": 0, "lost": 1}
+    assert "Ivan Kovalenko was transferred" in lost.pins[0].snippet
+    assert _pins(archive, state="exact").pins == []
+    assert _pins(archive, entity_id=ivan).pins == []
+    with pytest.raises(ValueError, match="state must be one of"):
+        _pins(archive, state="gone")
+
+
+def test_a_new_split_replaces_the_pin_of_an_overlapping_span(archive, monkeypatch):
+    ivan, vania = entity_of(archive, "Ivan Kovalenko"), entity_of(archive, "Vania Kovalenko")
+    _decide(archive, lambda s: entities.merge(s, ivan, vania, actor="a"))
+    with archive.db.reader() as session:
+        english = list(session.scalars(select(Mention.id).where(
+            Mention.text.in_(["Ivan Kovalenko", "Vania Kovalenko"]))))
+    cellmate = _decide(archive, lambda s: entities.split(s, ivan, english, actor="a", name="the cellmate"))
+    MovedModel(monkeypatch, lambda m: [moved(m, 5) if m.text == "Ivan Kovalenko" else m])
+    _reprocess_nlp(archive)
+    assert _mentions(archive, cellmate) == {"Kovalenko", "Vania Kovalenko"}
+    assert _pins(archive).counts == {"exact": 1, "moved": 1, "lost": 0}
+
+    # a person looks at the moved mention and decides it is someone else again: the newest decision wins
+    with archive.db.reader() as session:
+        surname = session.scalar(select(Mention.id).where(Mention.text == "Kovalenko", Mention.start == 5))
+    other = _decide(archive, lambda s: entities.split(s, cellmate, [surname], actor="b", name="Kovalenko, 1975"))
+    with archive.db.reader() as session:
+        assert xref.entity_summary(session, cellmate).decisions[-1].details["replaced_pins"] == 1
+    report = _pins(archive)
+    assert report.counts == {"exact": 2, "moved": 0, "lost": 0}  # the older pin gave way, so nothing is lost
+    assert {(p.entity.id, p.text) for p in report.pins} == {(cellmate, "Vania Kovalenko"), (other, "Kovalenko")}
+    _reprocess_nlp(archive)
+    assert _mentions(archive, other) == {"Kovalenko"}
+    assert _mentions(archive, cellmate) == {"Vania Kovalenko"}
+
+
+def test_pins_that_disagree_about_one_mention_leave_it_unlinked(archive, monkeypatch):
+    ivan, maria = entity_of(archive, "Иван Коваленко"), entity_of(archive, "Мария Коваленко")
+    with archive.db.reader() as session:
+        russian = {text: id_ for id_, text in session.execute(select(Mention.id, Mention.text).where(
+            Mention.text.in_(["Иван Коваленко", "Мария Коваленко"])))}
+    # two people told apart by hand (a wrong merge, then two splits), each span pinned to its person
+    _decide(archive, lambda s: entities.merge(s, ivan, maria, actor="a"))
+    first = _decide(archive, lambda s: entities.split(s, ivan, [russian["Иван Коваленко"]], actor="a"))
+    second = _decide(archive, lambda s: entities.split(s, ivan, [russian["Мария Коваленко"]], actor="a"))
+    assert first != second
+
+    page = corpus.DOCUMENTS["ru_kovalenko.txt"][1][0]
+    end = page.index("Мария Коваленко") + len("Мария Коваленко")
+
+    def one_span(mention):  # a model that runs the two names and everything between into one mention
+        if mention.text == "Иван Коваленко":
+            return [dataclasses.replace(mention, end=end, text=page[mention.start:end])]
+        return [] if mention.text == "Мария Коваленко" else [mention]
+
+    MovedModel(monkeypatch, one_span)
+    _reprocess_nlp(archive, collection="south")
+    with archive.db.reader() as session:
+        joined = session.execute(select(Mention.entity_id, Mention.text).where(
+            Mention.label == "PERSON", Mention.text.like("Иван Коваленко%"))).one()
+    assert "Мария" in joined.text and joined.entity_id is None  # neither decision is guessed at
+    assert _mentions(archive, first) == _mentions(archive, second) == set()
+    assert _pins(archive).counts == {"exact": 0, "moved": 0, "lost": 2}
+
+
+def test_pins_of_items_the_actor_may_not_see_are_not_listed(archive):
+    _split_english_ivan(archive)  # en_kovalenko.txt is in the north collection
+    with archive.db.sessions.begin() as session:
+        north = select(EvidenceItem.id).join(Collection).where(Collection.name == "north")
+        session.execute(update(EvidenceItem).values(classification="public"))
+        session.execute(update(EvidenceItem).where(EvidenceItem.id.in_(north)).values(classification="confidential"))
+    assert _pins(archive).total == 1
+    with policy.acting_as(policy.Actor("viewer-tester", "viewer")):
+        hidden = _pins(archive)
+    assert (hidden.total, hidden.pins, hidden.counts["exact"]) == (0, [], 0)
 
 
 def test_rename_is_kept_after_reprocessing(archive):

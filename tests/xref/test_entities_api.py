@@ -6,8 +6,11 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import select
 
 from archive_schema.models import Mention
+from ingest.pipeline import process, reprocess
 
-from .conftest import entity_of
+from tests.api.helpers import client_for
+
+from .conftest import MovedModel, entity_of, moved
 
 PROBLEM = "application/problem+json"
 
@@ -81,6 +84,12 @@ def test_split_and_rename(client, app, spec):
     assert renamed.get_json()["origin"] == "manual"
     actions = [d["action"] for d in renamed.get_json()["decisions"]]
     assert actions == ["split", "rename"]
+    pins = client.get("/api/v1/entities/pins").get_json()
+    _valid(spec, "/api/v1/entities/pins", "get", 200, pins)
+    assert pins["counts"] == {"exact": 1, "moved": 0, "lost": 0}
+    (pin,) = pins["pins"]
+    assert (pin["state"], pin["entity"]["id"], pin["text"], pin["page"]) == ("exact", new["id"], "Ivan Kovalenko", 1)
+    assert client.get(f"/api/v1/entities/pins?state=lost&entity={new['id']}").get_json()["pins"] == []
 
 
 @pytest.mark.parametrize("url, detail", [
@@ -89,6 +98,9 @@ def test_split_and_rename(client, app, spec):
     ("/api/v1/entities?sort=name", "sort"),
     ("/api/v1/entities/{ivan}/cooccurring?scope=region", "scope"),
     ("/api/v1/entities/{ivan}/timeline?window=-1", "window"),
+    ("/api/v1/entities/pins?state=gone", "state"),
+    ("/api/v1/entities/pins?entity=../x", "entity"),
+    ("/api/v1/entities/pins?limit=100000", "limit"),
 ])
 def test_bad_queries_are_400(client, app, url, detail):
     response = client.get(url.format(ivan=entity_of(app.extensions["svidok"], "Ivan Kovalenko")))
@@ -137,3 +149,25 @@ def test_refused_decisions_are_409_and_record_nothing(client, app):
         assert response.status_code == 409 and response.mimetype == PROBLEM, url
         assert response.get_json()["detail"]
     assert client.get(f"/api/v1/entities/{ivan}").get_json()["decisions"] == []
+
+
+def test_the_entity_page_lists_decisions_no_mention_carries(client, app, monkeypatch):
+    ctx = app.extensions["svidok"]
+    ivan = entity_of(ctx, "Ivan Kovalenko")
+    documents = client.get(f"/api/v1/entities/{ivan}/documents").get_json()["documents"]
+    (english,) = [m["id"] for d in documents for m in d["occurrences"] if m["text"] == "Ivan Kovalenko"]
+    new = client.post(f"/api/v1/entities/{ivan}/split", json={"mentions": [english]}).get_json()["id"]
+    before = client.get(f"/entities/{new}")  # named with others: their table, and no notice yet
+    assert before.status_code == 200 and "Documents in common" in before.get_data(as_text=True)
+    assert "Decisions that no longer apply" not in before.get_data(as_text=True)
+
+    MovedModel(monkeypatch, lambda m: [moved(m, 5, "ORG") if m.text == "Ivan Kovalenko" else m])
+    reprocess(ctx, "nlp", lambda item_id: process(ctx, item_id), collection="north", actor="test")
+    page = client.get(f"/entities/{new}", headers={"Accept-Language": "uk"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Рішення, які більше не діють" in html
+    assert "<td>Ivan Kovalenko</td>" in html and "Ivan Kovalenko was transferred to SIZO-2" in html
+    # no mention is the entity's now, yet whoever may see the decision's page can open it to decide again
+    investigator = client_for(app, "investigator-tester", "investigator")
+    assert investigator.get(f"/api/v1/entities/{new}").status_code == 200
+    assert investigator.get("/api/v1/entities/pins?state=lost").get_json()["total"] == 1

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from archive_schema.models import AuditEvent, Mention
 from search_api.cli import cli
 
-from .conftest import entity_of
+from .conftest import MovedModel, entity_of, moved
 
 
 @pytest.fixture
@@ -77,12 +77,16 @@ def test_decisions_and_reprocess(run, archive):
     assert "already merged" in refused.output
 
     done = _json(run("reprocess", "--stage", "nlp", "--collection", "south", "--json"))
-    assert done == {"stage": "nlp", "collection": "south", "items": 2}
+    assert done == {"stage": "nlp", "collection": "south", "items": 2, "lost_pins": 0}
     assert "for 4 items" in run("reprocess", "--stage", "nlp").output
     assert "unknown or disabled stage" in run("reprocess", "--stage", "index", ok=False).output
 
     assert entity_of(archive, "Vania Kovalenko") == ivan
     assert entity_of(archive, "Иван Коваленко") == new["id"]
+    pins = run("entity", "pins").output
+    assert "'Иван Коваленко' -> Иван Коваленко (другой)" in pins and "1 pins: 1 exact, 0 moved, 0 lost" in pins
+    assert _json(run("entity", "pins", "--state", "lost", "--json"))["pins"] == []
+    assert "'gone' is not one of" in run("entity", "pins", "--state", "gone", ok=False).output
     shown = _json(run("entity", "show", ivan, "--json"))
     assert shown["name"] == "Іван Коваленко" and [d["action"] for d in shown["decisions"]] == \
         ["merge", "split", "rename"]
@@ -90,6 +94,21 @@ def test_decisions_and_reprocess(run, archive):
         actors = set(session.scalars(select(AuditEvent.actor).where(AuditEvent.action.like("entity.%"))))
     assert actors == {"cli:tester"}
     assert "intact" in run("audit", "verify").output
+
+
+def test_reprocess_tells_of_split_decisions_no_mention_carries(run, archive, monkeypatch):
+    ivan = entity_of(archive, "Ivan Kovalenko")
+    with archive.db.reader() as session:
+        english = session.scalar(select(Mention.id).where(Mention.text == "Ivan Kovalenko"))
+    new = _json(run("entity", "split", ivan, english, "--name", "Ivan K. (2)", "--json"))["id"]
+    MovedModel(monkeypatch, lambda m: [moved(m, 5, "ORG") if m.text == "Ivan Kovalenko" else m])
+
+    done = run("reprocess", "--stage", "nlp")
+    assert "1 split decisions are carried by no mention now" in done.output
+    lost = run("entity", "pins", "--state", "lost").output
+    assert "lost   " in lost and f"'Ivan Kovalenko' -> Ivan K. (2) (person {new})" in lost
+    assert "Ivan Kovalenko was transferred to SIZO-2" in lost  # the text around it, to decide again
+    assert _json(run("reprocess", "--stage", "nlp", "--json"))["lost_pins"] == 1
 
 
 def test_eval_nlp_prints_figures_per_label(run, tmp_path):
