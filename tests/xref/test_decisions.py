@@ -270,3 +270,18 @@ def test_merge_survives_reprocessing_on_each_database(settings, ctx, tmp_path):
     assert _mentions(ctx, vania) == set() and _mentions(ctx, ivan) == {"Ivan Kovalenko", "Vania Kovalenko"}
     assert _decision_events(ctx) == ["entity.merge"]
     assert _chain_holds(ctx)
+
+
+def test_split_pins_carry_over_and_are_reported_on_each_database(settings, ctx, tmp_path, monkeypatch):
+    ingest_corpus(ctx, tmp_path / "corpus", names=["en_kovalenko.txt"])
+    ivan, vania = entity_of(ctx, "Ivan Kovalenko"), entity_of(ctx, "Vania Kovalenko")
+    _decide(ctx, lambda s: entities.merge(s, ivan, vania, actor="investigator"))
+    with ctx.db.reader() as session:
+        (vania_mention,) = session.scalars(select(Mention.id).where(Mention.text == "Vania Kovalenko"))
+    cellmate = _decide(ctx, lambda s: entities.split(s, ivan, [vania_mention], actor="investigator"))
+    # the new model finds "Kovalenko" alone in the pinned span
+    MovedModel(monkeypatch, lambda m: [moved(m, 6) if m.text == "Vania Kovalenko" else m])
+    _reprocess_nlp(ctx)
+    assert _mentions(ctx, cellmate) == {"Kovalenko"}
+    assert _pins(ctx).counts == {"exact": 0, "moved": 1, "lost": 0}
+    assert [p.text for p in _pins(ctx, state="moved", entity_id=cellmate).pins] == ["Vania Kovalenko"]
