@@ -19,10 +19,14 @@ NEAR_COUNTRIES = frozenset({"UA", "RU", "BY", "MD", "GE", "KZ", "PL"})
 _VOWEL_ENDINGS = set("аеєиіїоуюяьйaeiouy")
 _ADJECTIVE_ENDINGS = ("ий", "ій", "ый", "ой", "ая", "яя", "ое", "ее", "а", "е")
 _ALTERNATION = {"г": "з", "к": "ц", "х": "с"}  # Ukrainian: Таганрог -> у Таганрозі, Оленівка -> в Оленівці
+#: the vowel before a final consonant that case forms drop or change: будинок -> будинку, Новозибків -> Новозибкова,
+#: Київ -> Києва
+_CLOSED_VOWEL = {"о": ("",), "е": ("",), "є": ("",), "і": ("о", "е"), "ї": ("є",)}
 
 
 def word_pattern(word: str) -> str:
-    """A regex for a word in any case form: its stem, Ukrainian consonant alternation, up to 4 more letters.
+    """A regex for a word in any case form: its stem, Ukrainian consonant alternation, a dropped or changed vowel
+    before a final consonant, up to 4 more letters.
 
     The first letter must match exactly (so the proper name "Ізоляція" does not match the noun "ізоляція");
     the rest ignores case.
@@ -36,6 +40,8 @@ def word_pattern(word: str) -> str:
     elif lowered[-1] in _VOWEL_ENDINGS and len(word) > 3:
         stem = word[:-1]
     stems = {stem}
+    if stem == word and len(word) > 3 and lowered[-2] in _CLOSED_VOWEL:
+        stems.update(word[:-2] + vowel + word[-1] for vowel in _CLOSED_VOWEL[lowered[-2]])
     if stem[-1:].lower() in _ALTERNATION and len(stem) > 3:
         stems.add(stem[:-1] + _ALTERNATION[stem[-1].lower()])
     first = re.escape(word[0])

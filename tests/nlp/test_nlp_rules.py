@@ -39,6 +39,26 @@ def test_colony_numbers_and_regions():
     assert find_facilities("ИК без номера") == []
 
 
+@pytest.mark.parametrize("text,facility", [
+    ("Його перевезли в СИЗО-2 в Новозыбкове.", "ru-bryansk-novozybkov-sizo-2"),
+    ("He was held in SIZO-2 in Vyazma.", "ru-smolensk-vyazma-sizo-2"),
+    ("Её этапировали в ИК-9 в Валуйках.", "ru-belgorod-valuyki-ik-9"),
+    ("Мешканців психоневрологічного інтернату в Олешках вивезли.", "ua-kherson-oleshky-pni"),
+    ("Дітей з Херсонського обласного будинку дитини вивезли до Сімферополя.", "ua-kherson-kherson-children-home"),
+    ("Детей отправили в лагерь «Лучистый».", "ua-crimea-yevpatoria-luchisty-camp"),
+    ("Полонених утримували у Владимирському централі.", "ru-vladimir-vladimir-central"),
+])
+def test_a_designation_with_its_town_or_a_name_picks_the_facility(text, facility):
+    assert [m.id for m in find_facilities(text)] == [facility]
+
+
+def test_a_town_with_several_facilities_of_a_kind_keeps_a_generic_id():
+    # Simferopol has three SIZOs in the gazetteer and Moscow many outside it: "which one" is for a person to say
+    assert [m.id for m in find_facilities("тримали в СІЗО в Сімферополі")] == ["sizo@simferopol"]
+    assert [m.id for m in find_facilities("держали в СИЗО в Москве")] == ["sizo"]
+    assert [m.id for m in find_facilities("в СИЗО «Лефортово»")] == ["ru-moscow-lefortovo-sizo"]
+
+
 def test_izolyatsia_is_a_proper_name_only():
     assert [m.id for m in find_facilities("в Ізоляції")] == ["ua-donetsk-izolyatsia"]
     assert find_facilities("суворої ізоляції") == []
