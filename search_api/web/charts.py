@@ -58,6 +58,10 @@ def column_chart(title: str, columns: list[tuple[str, int | None, str]], *, widt
                   f' xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>{"".join(parts)}</svg>')
 
 
+#: a white outline drawn under a label's letters, so that an edge passing behind does not cross them out
+HALO = ' stroke="white" stroke-width="4" stroke-linejoin="round" paint-order="stroke"'
+
+
 def star_graph(centre: str, others: list[tuple[str, int, str]], *, size: int = 420) -> Markup:
     """The entity in the middle, the entities named with it around, edges as thick as the pages they share."""
     if not others:
@@ -76,9 +80,10 @@ def star_graph(centre: str, others: list[tuple[str, int, str]], *, size: int = 4
         dx = 10 if anchor == "start" else -10 if anchor == "end" else 0
         nodes.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="{KIND_COLOURS.get(kind, ACCENT)}"/>'
                      f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" text-anchor="{anchor}" font-size="12" '
-                     f'fill="{INK}">{escape(_short(name, 22))}</text>')
+                     f'fill="{INK}"{HALO}>{escape(_short(name, 22))}</text>')
     centre_node = (f'<circle cx="{c}" cy="{c}" r="11" fill="{INK}"/><text x="{c}" y="{c - 16}" '
-                   f'text-anchor="middle" font-size="13" font-weight="bold" fill="{INK}">{escape(_short(centre, 30))}</text>')
+                   f'text-anchor="middle" font-size="13" font-weight="bold" fill="{INK}"{HALO}>{escape(_short(centre, 30))}'
+                   '</text>')
     return Markup(f'<svg class="graph" role="img" viewBox="0 0 {size} {size}" width="{size}" height="{size}" '
                   f'xmlns="http://www.w3.org/2000/svg"><title>{escape(centre)}</title>{"".join(edges)}'
                   f'{"".join(nodes)}{centre_node}</svg>')
