@@ -35,6 +35,7 @@ COMMAND_ACTIONS: dict[str, str] = {
     "search": P.SEARCH, "images similar": P.ITEM_READ,
     "entity list": P.ENTITY_READ, "entity show": P.ENTITY_READ, "entity documents": P.ENTITY_READ,
     "entity cooccur": P.ENTITY_READ, "entity timeline": P.ENTITY_READ, "entity pair": P.ENTITY_READ,
+    "entity pins": P.ENTITY_READ,
     "entity merge": P.ENTITY_EDIT, "entity split": P.ENTITY_EDIT, "entity rename": P.ENTITY_EDIT,
     "case create": P.CASE_CREATE, "case add-member": P.CASE_MEMBERS, "case add-person": P.CASE_EDIT,
     "case add-exhibit": P.CASE_EDIT, "case redact": P.CASE_EDIT, "case renumber": P.CASE_EDIT,
