@@ -58,12 +58,19 @@ def _compiled(gazetteer: str):
         .replace("(?P<number>", "(?P<number_", 1).replace("(?P<number>", "(?P<number_2>")
         .replace("(?P<number_", "(?P<number_1>", 1)
     )
-    named = []
+    # one pattern per facility, and a page is scanned once for any alias: the scan's alternatives all begin with
+    # their alias's first character, so re skips to candidate positions in C; there only the facilities whose
+    # aliases begin with that character are tried (50 scans, one per facility, cost Russian a sixth of its speed)
+    by_first: dict[str, list[tuple[Facility, re.Pattern]]] = {}
+    firsts = []
     for facility in facilities:
-        aliases = list(facility.aliases)
-        if aliases:
-            named.append((facility, re.compile(
-                r"(?<!\w)(?:" + "|".join(phrase_pattern(a) for a in sorted(aliases, key=len, reverse=True)) + r")(?!\w)")))
+        aliases = sorted(facility.aliases, key=len, reverse=True)
+        pattern = re.compile("(?:" + "|".join(phrase_pattern(a) for a in aliases) + r")(?!\w)")
+        for first in dict.fromkeys(alias[0] for alias in aliases):
+            by_first.setdefault(first, []).append((facility, pattern))
+        firsts += [phrase_pattern(alias) for alias in aliases]
+    scan = re.compile("|".join(sorted(set(firsts)))) if firsts else None
+    named = (scan, by_first)
     generic = re.compile("|".join(f"(?P<{kind}>(?<!\\w)(?:{words}))" for kind, words in _GENERIC.items()), re.IGNORECASE)
     return facilities, town_re, town_of_group, numbered, named, generic
 
@@ -92,11 +99,21 @@ def _resolve(facilities, kind: str, number: int | None, town: str | None) -> str
 
 def find_facilities(text: str, gazetteer: str = "facilities") -> list[FacilityMatch]:
     """Facility mentions in text, in order, not overlapping (longer and named matches win)."""
-    facilities, town_re, town_of_group, numbered, named, generic = _compiled(gazetteer)
+    facilities, town_re, town_of_group, numbered, (scan, by_first), generic = _compiled(gazetteer)
     found: list[FacilityMatch] = []
-    for facility, pattern in named:
-        for match in pattern.finditer(text):
-            found.append(FacilityMatch(match.start(), match.end(), facility.id, facility.type))
+    at = 0
+    while scan is not None and (hit := scan.search(text, at)) is not None:
+        start = at = hit.start()
+        at += 1
+        if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            continue  # inside a word
+        best: tuple[Facility, int] | None = None
+        for facility, pattern in by_first.get(text[start], ()):
+            match = pattern.match(text, start)
+            if match is not None and (best is None or match.end() > best[1]):
+                best = (facility, match.end())
+        if best is not None:
+            found.append(FacilityMatch(start, best[1], best[0].id, best[0].type))
     for match in numbered.finditer(text):
         kind = "sizo" if match.group("sizo") else "penal_colony"
         number_text = match.group("number_1") or match.group("number_2")
