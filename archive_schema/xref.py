@@ -14,7 +14,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, case, distinct, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from . import policy
@@ -475,6 +475,30 @@ def _pin_state() -> ColumnElement[str]:
     return case((exact.exists(), "exact"), (moved.exists(), "moved"), else_="lost")
 
 
+def _pins_where(session: Session, entity_id: str | None) -> list[ColumnElement[bool]]:
+    """The pins of items the actor may see (and of one entity, followed through merges)."""
+    where = [_visible(EvidenceItem.id)]
+    if entity_id is not None:
+        target = survivor(session, entity_id)
+        where.append(MentionPin.entity_id == (target.id if target is not None else entity_id))
+    return where
+
+
+def _pins_of_items(*columns) -> Select:
+    return select(*columns).select_from(MentionPin).join(EvidenceItem, EvidenceItem.sha256 == MentionPin.sha256)
+
+
+def pin_counts(session: Session, *, entity_id: str | None = None) -> dict[str, int]:
+    """How many of the actor's visible split decisions are in each state (PIN_STATES), without listing them."""
+    return _pin_counts(session, _pins_where(session, entity_id))
+
+
+def _pin_counts(session: Session, where: list[ColumnElement[bool]]) -> dict[str, int]:
+    states = _pins_of_items(_pin_state().label("state")).where(*where).subquery()
+    return dict.fromkeys(PIN_STATES, 0) | dict(session.execute(
+        select(states.c.state, func.count()).group_by(states.c.state)).all())
+
+
 def pins(session: Session, *, state: str | None = None, entity_id: str | None = None,
          limit: int = 200) -> PinList:
     """People's split decisions on items the actor may see, and whether the current mentions still carry them.
@@ -484,26 +508,18 @@ def pins(session: Session, *, state: str | None = None, entity_id: str | None = 
     """
     if state is not None and state not in PIN_STATES:
         raise ValueError(f"state must be one of {', '.join(PIN_STATES)}")
-    current = _pin_state().label("state")
-    where = [_visible(EvidenceItem.id)]
-    if entity_id is not None:
-        target = survivor(session, entity_id)
-        where.append(MentionPin.entity_id == (target.id if target is not None else entity_id))
-    base = (select(MentionPin, Entity, EvidenceItem.id, EvidenceItem.title, current)
-            .join(Entity, Entity.id == MentionPin.entity_id)
-            .join(EvidenceItem, EvidenceItem.sha256 == MentionPin.sha256).where(*where))
-    states = base.subquery()
-    counts = dict.fromkeys(PIN_STATES, 0) | dict(session.execute(
-        select(states.c.state, func.count()).group_by(states.c.state)).all())
-    rows = session.execute((base.where(current == state) if state else base)
+    where = _pins_where(session, entity_id)
+    counts = _pin_counts(session, where)
+    current = _pin_state()
+    query = (_pins_of_items(MentionPin, Entity, EvidenceItem.id, EvidenceItem.title, current, Page.text)
+             .join(Entity, Entity.id == MentionPin.entity_id)
+             .outerjoin(Page, and_(Page.item_id == EvidenceItem.id, Page.number == MentionPin.page_number))
+             .where(*where))
+    rows = session.execute((query.where(current == state) if state else query)
                            .order_by(MentionPin.at, MentionPin.id).limit(limit)).all()
-    wanted = {(item_id, pin.page_number) for pin, _, item_id, _, _ in rows}
-    texts = {(item, number): text for item, number, text in session.execute(
-        select(Page.item_id, Page.number, Page.text).where(or_(*(and_(Page.item_id == item, Page.number == number)
-                                                                 for item, number in wanted))))} if wanted else {}
     found = []
-    for pin, entity, item_id, title, pin_state in rows:
-        text = texts.get((item_id, pin.page_number), "")
+    for pin, entity, item_id, title, pin_state, text in rows:
+        text = text or ""
         found.append(PinnedSpan(pin.id, pin_state, _ref(entity), item_id, title, pin.page_number, pin.start, pin.end,
                                 text[pin.start:pin.end], _snippet(text, pin.start, pin.end), pin.actor, _utc(pin.at)))
     return PinList(sum(counts.values()), counts, found)

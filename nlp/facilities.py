@@ -62,14 +62,15 @@ def _compiled(gazetteer: str):
     # their alias's first character, so re skips to candidate positions in C; there only the facilities whose
     # aliases begin with that character are tried (50 scans, one per facility, cost Russian a sixth of its speed)
     by_first: dict[str, list[tuple[Facility, re.Pattern]]] = {}
-    firsts = []
+    every_alias: set[str] = set()
     for facility in facilities:
         aliases = sorted(facility.aliases, key=len, reverse=True)
-        pattern = re.compile("(?:" + "|".join(phrase_pattern(a) for a in aliases) + r")(?!\w)")
+        patterns = [phrase_pattern(alias) for alias in aliases]
+        every_alias.update(patterns)
+        pattern = re.compile("(?:" + "|".join(patterns) + r")(?!\w)")
         for first in dict.fromkeys(alias[0] for alias in aliases):
             by_first.setdefault(first, []).append((facility, pattern))
-        firsts += [phrase_pattern(alias) for alias in aliases]
-    scan = re.compile("|".join(sorted(set(firsts)))) if firsts else None
+    scan = re.compile("|".join(sorted(every_alias))) if every_alias else None
     named = (scan, by_first)
     generic = re.compile("|".join(f"(?P<{kind}>(?<!\\w)(?:{words}))" for kind, words in _GENERIC.items()), re.IGNORECASE)
     return facilities, town_re, town_of_group, numbered, named, generic

@@ -69,7 +69,7 @@ class PairQuery(Query):
 
 
 class PinsQuery(Query):
-    state: Literal["exact", "moved", "lost"] | None = Field(
+    state: Literal[xref.PIN_STATES] | None = Field(
         None, description="only pins in this state (lost: no mention carries the decision any more)")
     entity: str | None = Field(None, min_length=1, max_length=64, pattern=ENTITY_ID.pattern,
                                description="only the pins of this entity")
@@ -140,7 +140,7 @@ def _found(answer, entity_id: str):
 def _entity_out(session: Session, entity_id: str) -> dict:
     summary = _found(xref.entity_summary(session, _checked(entity_id)), entity_id)
     if (not summary.mentions and summary.merged_into is None and not current_user().is_admin
-            and not xref.pins(session, entity_id=summary.id, limit=1).total):
+            and not any(xref.pin_counts(session, entity_id=summary.id).values())):
         # named only in items the caller may not see (an entity whose split decisions no mention carries any
         # more stays open to those who may see the decisions' pages, so that they can decide again)
         raise NotFound(f"No entity with id {entity_id}.")

@@ -198,11 +198,6 @@ def entity_pins(state: str | None, entity_id: str | None, limit: int, as_json: b
     click.echo(f"{found.total} pins: " + ", ".join(f"{n} {name}" for name, n in found.counts.items()))
 
 
-def _lost_pins() -> int:
-    with _reading() as session:
-        return xref.pins(session, limit=1).counts["lost"]
-
-
 def _decide(decide, as_json: bool) -> None:
     """Run one decision in its own transaction and show the entity it leaves."""
     from ingest.entities import DecisionError
@@ -266,11 +261,12 @@ def reprocess(stage: str, collection: str | None, as_json: bool) -> None:
     try:
         count = run_again(ctx, stage, lambda item_id: process(ctx, item_id), collection=collection,
                           actor=_actor())
+        with ctx.db.reader() as session:  # the decisions the new mentions no longer carry
+            lost = xref.pin_counts(session)["lost"]
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         ctx.close()
-    lost = _lost_pins()
     if as_json:
         return _echo_json({"stage": stage, "collection": collection, "items": count, "lost_pins": lost})
     click.echo(f"stage {stage} run again for {count} items" + (f" of {collection}" if collection else ""))
