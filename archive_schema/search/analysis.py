@@ -80,9 +80,6 @@ _english = Stemmer.Stemmer("english")
 _first, _second = itemgetter(0), itemgetter(1)
 _has_words = partial(is_not, None)  # a chunk's part of the key stream (None: the chunk has no words)
 _word_cache: dict[str | None, dict[str, tuple[str, str]]] = {}
-#: the same cache split into word -> lemma and word -> key, so analyse_text can join straight from it
-_lemma_cache: dict[str | None, dict[str, str]] = {}
-_key_cache: dict[str | None, dict[str, str]] = {}
 #: per language: a whitespace-separated chunk of text ("Коваленка,") -> its lowercased words'
 #: lemmas (keys) joined by spaces, None for a chunk without words. No word spans whitespace, so a
 #: text's streams are its chunks' joined; chunks with a number sign depend on the next chunk and
@@ -126,15 +123,11 @@ def analyse_words(words: list[str], language: str | None) -> list[tuple[str, str
     cache = _word_cache.setdefault(language, {})
     pairs = list(map(cache.get, words))
     if None in pairs:
-        lemmas = _lemma_cache.setdefault(language, {})
-        keys = _key_cache.setdefault(language, {})
         if len(cache) > MAX_CACHED:
-            cache.clear(), lemmas.clear(), keys.clear()
+            cache.clear()
         for i, pair in enumerate(pairs):
             if pair is None:
-                word = words[i]
-                pairs[i] = cache[word] = pair = analyse_word(word, language)
-                lemmas[word], keys[word] = pair
+                pairs[i] = cache[words[i]] = analyse_word(words[i], language)
     if not NUMBER_SIGNS.isdisjoint(words):
         for i in range(len(words)):
             if _skipped(words, i):
