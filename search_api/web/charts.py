@@ -62,31 +62,44 @@ def column_chart(title: str, columns: list[tuple[str, int | None, str]], *, widt
 HALO = ' stroke="white" stroke-width="4" stroke-linejoin="round" paint-order="stroke"'
 
 
+#: room beside the circle for the labels of the left- and rightmost nodes (22 characters at 12 px)
+LABEL_ROOM = 100
+
+
 def star_graph(centre: str, others: list[tuple[str, int, str]], *, size: int = 420) -> Markup:
-    """The entity in the middle, the entities named with it around, edges as thick as the pages they share."""
+    """The entity in the middle, the entities named with it around, edges as thick as the pages they share.
+
+    One or two companions sit beside the centre rather than above and below it, and the drawing is cropped to
+    its nodes and labels, so a short list leaves no empty square on the page.
+    """
     if not others:
         return Markup("")
     c = size / 2
     radius = size / 2 - 70
     heaviest = max(w for _, w, _ in others) or 1
+    start = 0.0 if len(others) <= 2 else -math.pi / 2
     edges, nodes = [], []
+    top, bottom = c - 16 - 14, c + 11  # the centre's label (above it) and its node
     for i, (name, weight, kind) in enumerate(others):
-        angle = 2 * math.pi * i / len(others) - math.pi / 2
+        angle = start + 2 * math.pi * i / len(others)
         x, y = c + radius * math.cos(angle), c + radius * math.sin(angle)
         edges.append(f'<line x1="{c}" y1="{c}" x2="{x:.1f}" y2="{y:.1f}" stroke="{MUTED}" '
                      f'stroke-width="{1 + 5 * weight / heaviest:.1f}"><title>{escape(name)}: {weight}</title></line>')
         anchor = "start" if math.cos(angle) > 0.3 else "end" if math.cos(angle) < -0.3 else "middle"
         dy = 18 if math.sin(angle) > 0.3 else -10 if math.sin(angle) < -0.3 else 4
         dx = 10 if anchor == "start" else -10 if anchor == "end" else 0
+        top, bottom = min(top, y - 7, y + dy - 14), max(bottom, y + 7, y + dy + 4)
         nodes.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="{KIND_COLOURS.get(kind, ACCENT)}"/>'
                      f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" text-anchor="{anchor}" font-size="12" '
                      f'fill="{INK}"{HALO}>{escape(_short(name, 22))}</text>')
     centre_node = (f'<circle cx="{c}" cy="{c}" r="11" fill="{INK}"/><text x="{c}" y="{c - 16}" '
                    f'text-anchor="middle" font-size="13" font-weight="bold" fill="{INK}"{HALO}>{escape(_short(centre, 30))}'
                    '</text>')
-    return Markup(f'<svg class="graph" role="img" viewBox="0 0 {size} {size}" width="{size}" height="{size}" '
-                  f'xmlns="http://www.w3.org/2000/svg"><title>{escape(centre)}</title>{"".join(edges)}'
-                  f'{"".join(nodes)}{centre_node}</svg>')
+    top, height = max(0.0, top - 10), min(float(size), bottom + 10) - max(0.0, top - 10)
+    width = size + 2 * LABEL_ROOM
+    return Markup(f'<svg class="graph" role="img" viewBox="{-LABEL_ROOM} {top:.0f} {width} {height:.0f}" '
+                  f'width="{width}" height="{height:.0f}" xmlns="http://www.w3.org/2000/svg"><title>{escape(centre)}</title>'
+                  f'{"".join(edges)}{"".join(nodes)}{centre_node}</svg>')
 
 
 def _short(text: str, limit: int) -> str:
