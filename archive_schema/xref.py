@@ -144,7 +144,8 @@ class NamedCount:
 
 @dataclass
 class Decision:
-    """A decision people took about an entity: merge, split or rename."""
+    """A decision people took about an entity: merge, split, rename or withdraw (a split decision no mention
+    carried any more)."""
 
     id: str
     action: str
@@ -497,6 +498,11 @@ def _pin_counts(session: Session, where: list[ColumnElement[bool]]) -> dict[str,
     states = _pins_of_items(_pin_state().label("state")).where(*where).subquery()
     return dict.fromkeys(PIN_STATES, 0) | dict(session.execute(
         select(states.c.state, func.count()).group_by(states.c.state)).all())
+
+
+def pin_state(session: Session, pin_id: str) -> str | None:
+    """One split decision's state (PIN_STATES); None when there is none of that id on an item the actor may see."""
+    return session.scalar(_pins_of_items(_pin_state()).where(MentionPin.id == pin_id, *_pins_where(session, None)))
 
 
 def pins(session: Session, *, state: str | None = None, entity_id: str | None = None,

@@ -332,6 +332,36 @@ def split(session: Session, entity_id: str, mention_ids: list[str], *, actor: st
     return new
 
 
+class UnknownPin(DecisionError):
+    """No split decision of that id on an item the actor may see."""
+
+
+def withdraw(session: Session, pin_id: str, *, actor: str) -> Entity:
+    """Withdraw a split decision that no mention carries any more (``lost`` after a reprocessing moved or
+    dropped the name), once a person has read the passage again. Answers the entity the decision named.
+
+    A decision some mention still carries is not withdrawn here: the mention would keep its entity until the
+    next reprocessing and then change silently. Merging the entities back undoes such a split in the open.
+    """
+    from archive_schema import audit, xref
+
+    state = xref.pin_state(session, pin_id)
+    if state is None:
+        raise UnknownPin(f"no split decision {pin_id}")
+    if state != "lost":
+        raise DecisionError(f"a mention still carries split decision {pin_id} ({state}); to undo the split, "
+                            "merge the entities")
+    pin = session.get(MentionPin, pin_id)
+    span = {"sha256": pin.sha256, "page": pin.page_number, "start": pin.start, "end": pin.end,
+            "decided_by": pin.actor, "decided_at": pin.at.isoformat()}
+    session.delete(pin)
+    session.add(EntityDecision(action="withdraw", entity_id=pin.entity_id, actor=actor, details=span))
+    audit.record(session, "entity.withdraw", actor=actor, object_type="entity", object_id=pin.entity_id,
+                 details={"pin": pin_id, **span})
+    session.flush()
+    return session.get(Entity, pin.entity_id)
+
+
 def rename(session: Session, entity_id: str, name: str, *, actor: str) -> Entity:
     """Set an entity's name by hand; machine resolution never renames it afterwards."""
     from archive_schema import audit

@@ -1,5 +1,5 @@
 """Entities: people, places, facilities and organisations found in the evidence, their cross-references, and
-people's decisions about them (merge, split, rename).
+people's decisions about them (merge, split, rename, withdrawing a split decision no mention carries).
 
 A merged entity still answers: ``GET /entities/<id>`` gives its own record with ``merged_into`` naming the
 entity that survives (200, not a redirect, so a client following an old link sees both what it asked for and
@@ -137,9 +137,12 @@ def _found(answer, entity_id: str):
     return answer
 
 
-def _entity_out(session: Session, entity_id: str) -> dict:
+def _entity_out(session: Session, entity_id: str, *, decided: bool = False) -> dict:
+    """The entity's answer; 404 for one named only in items the caller may not see, unless the caller has just
+    decided about it (``decided``: they were shown it to decide, and withdrawing its last decision may leave it
+    with nothing they may see)."""
     summary = _found(xref.entity_summary(session, _checked(entity_id)), entity_id)
-    if (not summary.mentions and summary.merged_into is None and not current_user().is_admin
+    if (not decided and not summary.mentions and summary.merged_into is None and not current_user().is_admin
             and not any(xref.pin_counts(session, entity_id=summary.id).values())):
         # named only in items the caller may not see (an entity whose split decisions no mention carries any
         # more stays open to those who may see the decisions' pages, so that they can decide again)
@@ -270,6 +273,27 @@ def split(entity_id: str):
     new = _decide(lambda s: decisions.split(s, entity_id, body.mentions, actor=current_actor(), name=body.name),
                   entity_id)
     return _entity_out(get_session(), new), 201, {"Location": url_for(".get_entity", entity_id=new)}
+
+
+@bp.post("/entities/pins/<pin_id>/withdraw")
+@requires(policy.ENTITY_EDIT)
+@operation(responses={200: EntityOut}, problems=(404, 409))
+def withdraw_pin(pin_id: str):
+    """Withdraw a split decision that no mention carries any more (state ``lost``), once the passage is read again.
+
+    404 for a decision unknown or on an item the caller may not see; 409 when a mention still carries it (merge
+    the entities to undo that split). Answers the entity the decision named; the withdrawal is in its decisions.
+    """
+    if not ENTITY_ID.match(pin_id):
+        raise NotFound(f"No split decision with id {pin_id}.")
+    with pipeline_context().db.sessions.begin() as session:
+        try:
+            entity_id = decisions.withdraw(session, pin_id, actor=current_actor()).id
+        except decisions.UnknownPin:
+            raise NotFound(f"No split decision with id {pin_id}.") from None
+        except decisions.DecisionError as exc:
+            raise Conflict(str(exc)) from None
+    return _entity_out(get_session(), entity_id, decided=True)
 
 
 @bp.post("/entities/<entity_id>/rename")

@@ -191,7 +191,7 @@ def entity_pins(state: str | None, entity_id: str | None, limit: int, as_json: b
     if as_json:
         return _echo_json(found)
     for pin in found.pins:
-        click.echo(f"{pin.state:<5}  {pin.item_id} p.{pin.page} [{pin.start}:{pin.end}] {pin.text!r} -> "
+        click.echo(f"{pin.state:<5}  {pin.id}  {pin.item_id} p.{pin.page} [{pin.start}:{pin.end}] {pin.text!r} -> "
                    f"{_ref(pin.entity)}  ({pin.actor}, {pin.at:%Y-%m-%d})")
         if pin.state == "lost":
             click.echo(f"       {pin.snippet}")
@@ -236,6 +236,16 @@ def entity_split(entity_id: str, mentions: tuple[str, ...], name: str | None, as
     from ingest.entities import split
 
     _decide(lambda session: split(session, entity_id, list(mentions), actor=_actor(), name=name), as_json)
+
+
+@entity.command("withdraw")
+@click.argument("pin_id")
+@as_json
+def entity_withdraw(pin_id: str, as_json: bool) -> None:
+    """Withdraw split decision PIN_ID (as `entity pins --state lost` lists it) that no mention carries any more."""
+    from ingest.entities import withdraw
+
+    _decide(lambda session: withdraw(session, pin_id, actor=_actor()), as_json)
 
 
 @entity.command("rename")

@@ -37,6 +37,7 @@ COMMAND_ACTIONS: dict[str, str] = {
     "entity cooccur": P.ENTITY_READ, "entity timeline": P.ENTITY_READ, "entity pair": P.ENTITY_READ,
     "entity pins": P.ENTITY_READ,
     "entity merge": P.ENTITY_EDIT, "entity split": P.ENTITY_EDIT, "entity rename": P.ENTITY_EDIT,
+    "entity withdraw": P.ENTITY_EDIT,
     "case create": P.CASE_CREATE, "case add-member": P.CASE_MEMBERS, "case add-person": P.CASE_EDIT,
     "case add-exhibit": P.CASE_EDIT, "case redact": P.CASE_EDIT, "case renumber": P.CASE_EDIT,
     "case show": P.CASE_READ, "case export": P.CASE_EXPORT, "bundle verify": P.PUBLIC,

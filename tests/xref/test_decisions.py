@@ -141,6 +141,38 @@ def test_a_pin_no_mention_carries_is_reported(archive, monkeypatch):
         _pins(archive, state="gone")
 
 
+def test_a_decision_no_mention_carries_can_be_withdrawn_and_the_machine_decides_again(archive, monkeypatch):
+    ivan, new = _split_english_ivan(archive)
+    (pin,) = _pins(archive).pins
+    # while a mention carries it, withdrawing would change that mention silently at the next reprocessing
+    with pytest.raises(entities.DecisionError, match="merge the entities"):
+        _decide(archive, lambda s: entities.withdraw(s, pin.id, actor="archivist"))
+
+    MovedModel(monkeypatch, lambda m: [moved(m, 5, "LOCATION") if m.text == "Ivan Kovalenko" else m])
+    _reprocess_nlp(archive)
+    assert _pins(archive).counts["lost"] == 1
+    with archive.db.sessions.begin() as session:  # whoever may not see the item is not told the decision exists
+        session.execute(update(EvidenceItem).values(classification="confidential"))
+    with policy.acting_as(policy.Actor("viewer-tester", "viewer")), pytest.raises(entities.UnknownPin):
+        _decide(archive, lambda s: entities.withdraw(s, pin.id, actor="viewer-tester"))
+
+    assert _decide(archive, lambda s: entities.withdraw(s, pin.id, actor="archivist")) == new
+    assert _pins(archive).total == 0
+    with archive.db.reader() as session:
+        decision = xref.entity_summary(session, new).decisions[-1]
+    assert (decision.action, decision.actor) == ("withdraw", "archivist")
+    assert (decision.details["page"], decision.details["start"], decision.details["decided_by"]) == \
+        (1, pin.start, "investigator")
+    assert _decision_events(archive)[-1] == "entity.withdraw" and _chain_holds(archive)
+    with pytest.raises(entities.UnknownPin):
+        _decide(archive, lambda s: entities.withdraw(s, pin.id, actor="archivist"))
+
+    monkeypatch.undo()  # the first model again: with no decision left, the name goes back to the machine's person
+    _reprocess_nlp(archive)
+    assert "Ivan Kovalenko" in _mentions(archive, ivan)
+    assert _mentions(archive, new) == set()
+
+
 def test_a_new_split_replaces_the_pin_of_an_overlapping_span(archive, monkeypatch):
     ivan, vania = entity_of(archive, "Ivan Kovalenko"), entity_of(archive, "Vania Kovalenko")
     _decide(archive, lambda s: entities.merge(s, ivan, vania, actor="a"))

@@ -1,6 +1,8 @@
 """/api/v1/entities: cross-references and decisions over HTTP; problems for bad input, unknown ids, refusals."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from jsonschema import Draft202012Validator
 from sqlalchemy import select
@@ -90,6 +92,8 @@ def test_split_and_rename(client, app, spec):
     (pin,) = pins["pins"]
     assert (pin["state"], pin["entity"]["id"], pin["text"], pin["page"]) == ("exact", new["id"], "Ivan Kovalenko", 1)
     assert client.get(f"/api/v1/entities/pins?state=lost&entity={new['id']}").get_json()["pins"] == []
+    refused = client.post(f"/api/v1/entities/pins/{pin['id']}/withdraw")  # a mention still carries it
+    assert refused.status_code == 409 and refused.mimetype == PROBLEM and "merge" in refused.get_json()["detail"]
 
 
 @pytest.mark.parametrize("url, detail", [
@@ -128,6 +132,8 @@ def test_bad_bodies_are_400(client, app, action, body):
     ("get", "/api/v1/entities/missing/cooccurring"), ("get", "/api/v1/entities/missing/timeline"),
     ("get", "/api/v1/entities/{ivan}/with/missing"), ("get", "/api/v1/entities/bad%20id"),
     ("post", "/api/v1/entities/missing/rename"), ("post", "/api/v1/entities/{ivan}/merge"),
+    ("post", "/api/v1/entities/pins/missing/withdraw"), ("post", "/api/v1/entities/pins/..%2Fx/withdraw"),
+    ("post", "/api/v1/entities/pins/" + "x" * 300 + "/withdraw"),
 ])
 def test_unknown_entities_are_404(client, app, method, url):
     ivan = entity_of(app.extensions["svidok"], "Ivan Kovalenko")
@@ -171,3 +177,29 @@ def test_the_entity_page_lists_decisions_no_mention_carries(client, app, monkeyp
     investigator = client_for(app, "investigator-tester", "investigator")
     assert investigator.get(f"/api/v1/entities/{new}").status_code == 200
     assert investigator.get("/api/v1/entities/pins?state=lost").get_json()["total"] == 1
+
+    # who may decide withdraws it from the page, once the passage is read again; a viewer has no such button
+    viewer = client_for(app, "viewer-tester", "viewer")
+    assert "Withdraw" not in viewer.get(f"/entities/{new}").get_data(as_text=True)
+    (pin,) = client.get("/api/v1/entities/pins?state=lost").get_json()["pins"]
+    action = f"/entities/{new}/pins/{pin['id']}/withdraw"
+    assert f'action="{action}"' in html
+    assert viewer.post(action, data={"csrf_token": _csrf(html)}).status_code == 403
+    done = investigator.post(action, data={"csrf_token": _csrf(html)}, follow_redirects=True)
+    assert done.status_code == 200 and "The decision was withdrawn." in done.get_data(as_text=True)
+    # the entity now has no mention and no decision: open to the administrator only, so the investigator is
+    # taken back to the list rather than to a page that would answer 404
+    assert done.request.path == "/entities"
+    assert investigator.get(f"/entities/{new}").status_code == 404
+    page = client.get(f"/entities/{new}").get_data(as_text=True)
+    assert "Decisions that no longer apply" not in page and "No document you may read names them now." in page
+    answer = client.get(f"/api/v1/entities/{new}").get_json()
+    assert (answer["decisions"][-1]["action"], answer["decisions"][-1]["actor"]) == ("withdraw",
+                                                                                     "investigator-tester")
+    assert client.get("/api/v1/entities/pins").get_json()["total"] == 0
+    again = client.post(f"/api/v1/entities/pins/{pin['id']}/withdraw")
+    assert again.status_code == 404 and again.mimetype == PROBLEM
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)

@@ -87,6 +87,8 @@ def test_decisions_and_reprocess(run, archive):
     assert "'Иван Коваленко' -> Иван Коваленко (другой)" in pins and "1 pins: 1 exact, 0 moved, 0 lost" in pins
     assert _json(run("entity", "pins", "--state", "lost", "--json"))["pins"] == []
     assert "'gone' is not one of" in run("entity", "pins", "--state", "gone", ok=False).output
+    (carried,) = _json(run("entity", "pins", "--json"))["pins"]
+    assert "merge the entities" in run("entity", "withdraw", carried["id"], ok=False).output
     shown = _json(run("entity", "show", ivan, "--json"))
     assert shown["name"] == "Іван Коваленко" and [d["action"] for d in shown["decisions"]] == \
         ["merge", "split", "rename"]
@@ -109,6 +111,13 @@ def test_reprocess_tells_of_split_decisions_no_mention_carries(run, archive, mon
     assert "lost   " in lost and f"'Ivan Kovalenko' -> Ivan K. (2) (person {new})" in lost
     assert "Ivan Kovalenko was transferred to SIZO-2" in lost  # the text around it, to decide again
     assert _json(run("reprocess", "--stage", "nlp", "--json"))["lost_pins"] == 1
+
+    (pin,) = _json(run("entity", "pins", "--state", "lost", "--json"))["pins"]
+    assert pin["id"] in lost  # the id to withdraw it by
+    withdrawn = _json(run("entity", "withdraw", pin["id"], "--json"))
+    assert withdrawn["id"] == new and withdrawn["decisions"][-1]["action"] == "withdraw"
+    assert "0 pins" in run("entity", "pins").output
+    assert f"no split decision {pin['id']}" in run("entity", "withdraw", pin["id"], ok=False).output
 
 
 def test_eval_nlp_prints_figures_per_label(run, tmp_path):
