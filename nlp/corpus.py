@@ -63,6 +63,23 @@ def split_documents(
     return kept, held
 
 
+def fold_documents(
+    documents: Iterable[AnnotatedDocument], fold: int, folds: int = 5, seed: int = SPLIT_SEED
+) -> tuple[list[AnnotatedDocument], list[AnnotatedDocument]]:
+    """Fold ``fold`` (0-based) of ``folds``, by whole document, as (kept, held_out).
+
+    The folds' held-out parts are disjoint and together hold every document once, so the held-out scores of
+    all folds, pooled, measure a setup on the whole corpus rather than on one fifth of it.
+    """
+    if not 0 <= fold < folds:
+        raise ValueError(f"fold must be 0 to {folds - 1}")
+    ordered = sorted(documents, key=lambda d: d.id)
+    ids = [d.id for d in ordered]
+    random.Random(seed).shuffle(ids)
+    held_ids = set(ids[fold::folds])
+    return [d for d in ordered if d.id not in held_ids], [d for d in ordered if d.id in held_ids]
+
+
 # the corpus splits punctuation off with spaces ("В . І . Вернадським", "Києва ,"); real testimony does not
 _SPACE_BEFORE = re.compile(r" (?=[.,:;!?)\]»%])")
 _SPACE_AFTER = re.compile(r"(?<=[(\[«]) ")

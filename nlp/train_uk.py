@@ -5,7 +5,8 @@
 By default every document is used (the shipped model). `--heldout FILE` (or `--split-seed N`) instead splits
 by document (nlp.corpus.split_documents: 20 % held out, seed 13 unless given) and writes the held-out part,
 never trained on, to FILE for nlp.evaluate: that is how a setup is chosen before the all-data model is
-trained. Of the documents kept, 10 % is the dev set spaCy picks the best checkpoint on. Half of the training
+trained. `--fold K` (0-based, of `--folds N`, default 5) holds out the K-th of N disjoint parts instead
+(nlp.corpus.fold_documents), so that N models score every document once. Of the documents kept, 10 % is the dev set spaCy picks the best checkpoint on. Half of the training
 documents are also added with the corpus's spaces around punctuation removed, so the model sees running text
 as well as the corpus's tokenised form. The data are CC BY-NC-SA 4.0 (lang-uk/ner-uk); the model carries that licence.
 """
@@ -25,7 +26,8 @@ from spacy.tokens import DocBin
 
 import nlp.components  # noqa: F401  (registers svidok_morph_features, used in the training config)
 
-from nlp.corpus import SPLIT_SEED, AnnotatedDocument, detokenize, read_documents, split_documents, write_documents
+from nlp.corpus import (SPLIT_SEED, AnnotatedDocument, detokenize, fold_documents, read_documents, split_documents,
+                         write_documents)
 
 CONFIG = Path(__file__).parent / "pipelines" / "uk_ner_train.cfg"
 LABELS = ("PERSON", "LOCATION", "ORG", "DATE")
@@ -73,16 +75,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-epochs", type=int, default=None, help="override training.max_epochs")
     parser.add_argument("--split-seed", type=int, default=None,
                         help=f"hold out 20 %% with this seed ({SPLIT_SEED} is the reported split; others confirm a change)")
+    parser.add_argument("--fold", type=int, default=None,
+                        help="hold out this part (0-based) of --folds disjoint parts, seeded by --split-seed")
+    parser.add_argument("--folds", type=int, default=5, help="how many parts --fold cuts the documents into")
     parser.add_argument("--all", action="store_true",
                         help="hold nothing out (the default, kept for explicitness): train on every document")
     args = parser.parse_args(argv)
 
-    split = args.heldout is not None or args.split_seed is not None
+    split = args.heldout is not None or args.split_seed is not None or args.fold is not None
     if split and args.all:
-        parser.error("--all trains on every document; it cannot be combined with --heldout or --split-seed")
+        parser.error("--all trains on every document; it cannot be combined with --heldout, --split-seed or --fold")
+    if args.fold is not None and not (args.folds >= 2 and 0 <= args.fold < args.folds):
+        parser.error(f"--fold must be 0 to {args.folds - 1}, and --folds at least 2")
     split_seed = SPLIT_SEED if args.split_seed is None else args.split_seed
     documents = list(read_documents(args.data))
-    kept, held = split_documents(documents, seed=split_seed) if split else (documents, [])
+    if args.fold is not None:
+        kept, held = fold_documents(documents, args.fold, args.folds, seed=split_seed)
+    else:
+        kept, held = split_documents(documents, seed=split_seed) if split else (documents, [])
     if args.heldout:
         write_documents(held, args.heldout)
     train, dev = split_documents(kept, share=DEV_SHARE, seed=7)
@@ -113,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
                 "version": "1.0.0",
                 "license": "CC BY-NC-SA 4.0",
                 "sources": [{"name": "lang-uk/ner-uk v2.0 (BRUK, Nashi Groshi), dev list, "
-                             + (f"80 % by document (split seed {split_seed})" if split else "all documents"),
+                             + (f"fold {args.fold} of {args.folds} held out (seed {split_seed})" if args.fold is not None
+                                else f"80 % by document (split seed {split_seed})" if split else "all documents"),
                              "license": "CC BY-NC-SA 4.0"}],
                 "description": "Ukrainian NER (PERSON, LOCATION, ORG, DATE) for svidok; see nlp/models/README.md",
             }
