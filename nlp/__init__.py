@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from nlp.language import LANGUAGES, detect_language, language_segments
 from nlp.mentions import LABELS, Analysis, Mention, Segment
 from nlp.pipelines import PIPELINES, load_pipeline
+from nlp.reading import UNCHANGED, Reading, read
 
 __all__ = ["LABELS", "LANGUAGES", "PIPELINES", "Analysis", "Mention", "Segment", "analyse", "analyse_many",
            "analyse_pages", "detect_language", "load_pipeline"]
@@ -43,9 +44,11 @@ def analyse_pages(pages: Iterable[str], lang: str | None = None) -> Iterator[Ana
     return analyse_many(pages, lang=lang)
 
 
-def _analyse_chunk(texts: list[str], lang: str | None, batch_size: int) -> Iterator[Analysis]:
+def _analyse_chunk(originals: list[str], lang: str | None, batch_size: int) -> Iterator[Analysis]:
     if lang is not None and lang not in PIPELINES:
         raise ValueError(f"no pipeline for language {lang!r}; have {', '.join(PIPELINES)}")
+    # words hyphenated across line ends are read joined; offsets are mapped back to the originals below
+    texts, readings = zip(*map(read, originals)) if originals else ((), ())
     segments = [[(0, len(t), lang)] if lang else language_segments(t) for t in texts]
     jobs: dict[str, list[tuple[int, int, int]]] = {}
     for number, text_segments in enumerate(segments):
@@ -57,13 +60,23 @@ def _analyse_chunk(texts: list[str], lang: str | None, batch_size: int) -> Itera
         docs = pipeline.pipe((texts[n][s:e] for n, s, e in where), batch_size=batch_size)
         for (number, start, _), doc in zip(where, docs):
             found[(number, start)] = [_shift(m, start) for m in doc._.svidok_mentions]
-    for number, text in enumerate(texts):
+    for number, original in enumerate(originals):
         mentions = [m for start, _, _ in segments[number] for m in found[(number, start)]]
         sizes: dict[str, int] = {}
         for start, end, segment_lang in segments[number]:
             sizes[segment_lang] = sizes.get(segment_lang, 0) + end - start
         main = max(sizes, key=sizes.get)
-        yield Analysis(main, mentions, [Segment(s, e, l) for s, e, l in segments[number]])
+        reading = readings[number]
+        if reading is not UNCHANGED:
+            mentions = [_in_original(m, reading, original) for m in mentions]
+        yield Analysis(main, mentions, [Segment(reading.start(s), reading.end(e), l) for s, e, l in segments[number]])
+
+
+def _in_original(mention: Mention, reading: Reading, original: str) -> Mention:
+    """The mention's span in the original, whose text shows any line break it crosses; normalized stays joined."""
+    start, end = reading.start(mention.start), reading.end(mention.end)
+    return Mention(start, end, mention.label, original[start:end], mention.normalized, mention.source,
+                   mention.confidence, mention.key)
 
 
 def _shift(mention: Mention, offset: int) -> Mention:

@@ -145,3 +145,16 @@ def test_a_name_found_only_in_items_the_actor_may_not_see_is_not_listed(archive)
     assert hidden, "the corpus should have names found only in the north collection"
     assert {e.id for e in listed.entities} == public_entities
     assert listed.total == len(public_entities)
+
+
+def test_a_name_broken_at_a_line_end_is_the_same_person(archive, tmp_path):
+    """A typeset letter hyphenates the surname across two lines; it is still Іван Петрович Коваленко."""
+    from ingest.bulk import ingest_paths
+
+    letter = tmp_path / "south" / "uk_letter_hyphenated.txt"
+    letter.parent.mkdir(parents=True)
+    letter.write_text("Прошу повідомити, де перебуває мій чоловік, Іван Петрович Кова-\nленко, якого затримали в "
+                      "Хер-\nсоні.\n", encoding="utf-8")
+    assert not ingest_paths(archive, [letter], collection="south").failed
+    assert entity_of(archive, "Іван Петрович Кова-\nленко") == entity_of(archive, "Івана Петровича Коваленка")
+    assert entity_of(archive, "Хер-\nсоні") == entity_of(archive, "Херсоні")

@@ -1,0 +1,70 @@
+"""Words hyphenated across line ends are read joined, and every mention still points into the original text."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import nlp
+from nlp.reading import read
+
+# fictional: a testimony typeset with line-end hyphenation, and the same words unbroken
+BROKEN = ("Мого чоловіка, Івана Петровича Кова-\nленка, затримали 14 березня 2022 року в Хер-\n  соні і перевезли "
+          "до Івано-\nФранківська.")
+WHOLE = "Мого чоловіка, Івана Петровича Коваленка, затримали 14 березня 2022 року в Херсоні і перевезли до " \
+        "Івано-Франківська."
+
+
+def _found(text: str, lang: str | None = None) -> list[tuple[str, str, str | None]]:
+    analysis = nlp.analyse(text, lang)
+    for m in analysis.mentions:
+        assert text[m.start:m.end] == m.text
+    return [(m.label, m.text, m.normalized) for m in analysis.mentions]
+
+
+def test_a_name_and_a_place_broken_at_a_line_end_are_found_whole():
+    assert _found(BROKEN) == [
+        ("PERSON", "Івана Петровича Кова-\nленка", "Іван Петрович Коваленко"),
+        ("DATE", "14 березня 2022 року", "2022-03-14"),
+        ("LOCATION", "Хер-\n  соні", "Kherson"),
+        ("LOCATION", "Івано-\nФранківська", "Ivano-Frankivsk"),  # a compound keeps its hyphen
+    ]
+    # the same normalised mentions as the unbroken text
+    assert [(label, value) for label, _, value in _found(BROKEN)] == \
+        [(label, value) for label, _, value in _found(WHOLE)]
+
+
+@pytest.mark.parametrize("text, lang, expected", [
+    ("Иван Кова-\r\nленко содержался в Таганроге.", "ru", ("PERSON", "Иван Кова-\r\nленко", "Иван Коваленко")),
+    ("Ivan Kova\u00adlenko was held in Taganrog.", "en", ("PERSON", "Ivan Kova\u00adlenko", "Ivan Kovalenko")),
+    ("Ivan Kovalenko was held in Tagan\u00ad\nrog.", "en", ("LOCATION", "Tagan\u00ad\nrog", "Taganrog")),
+])
+def test_other_breaks_soft_hyphens_and_windows_line_ends(text, lang, expected):
+    assert expected in _found(text, lang)
+
+
+def test_a_hyphen_before_a_number_or_a_new_line_of_text_is_not_a_break():
+    for text in ("Список-\n1. Коваленко", "Ось що сталося -\nнас забрали", "СІЗО-\n2"):
+        assert read(text)[0] == text
+
+
+def test_the_reading_joins_what_search_joins():
+    """nlp and search read the same words from a page (they may not import each other: layers)."""
+    from archive_schema.search.analysis import _dehyphenate
+
+    for text in (BROKEN, "Гри-\nценко, Tagan\u00ad\nrog, Ко\u00adваленко, deten- \n tion, Івано-\nФранківськ"):
+        assert read(text)[0].replace("-\n", "-").split() == _dehyphenate(text).replace("-\n", "-").split()
+
+
+LETTERS = st.sampled_from(list("абвгґдеєжзиіїйклмнопрстуфхцчшщьюяАБВГІЇЄKovalenk") + [" ", ",", "-", "\n", "\u00ad"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LETTERS, max_size=80).map("".join))
+def test_every_character_of_the_reading_maps_back_to_the_same_character(text):
+    reading, where = read(text)
+    for i, ch in enumerate(reading):
+        assert text[where.start(i)] == ch
+    assert where.end(len(reading)) <= len(text)
+    for i in range(len(reading)):  # an exclusive end maps to just past the character before it
+        assert where.end(i + 1) == where.start(i) + 1
