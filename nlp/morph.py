@@ -43,7 +43,8 @@ def name_lemma(word: str, lang: str) -> str:
     if lang not in ("uk", "ru"):
         return word
     parses = analyser(lang).parse(word)
-    for parse in parses:
+    # a vocative reading last: "Петро" is also the vocative of the rare "Петра", read first by the dictionary
+    for parse in sorted(parses, key=lambda p: p.tag.case == "voct"):
         if parse.tag.grammemes & set(NAME_TAGS):
             inflected = parse.inflect({"nomn", "sing"})
             return inflected.word if inflected else parse.normal_form
@@ -66,9 +67,11 @@ def is_known(word: str, lang: str) -> bool:
     return analyser(lang).word_is_known(word.lower())
 
 
-def _title(word: str, original: str) -> str:
-    """Restore capitalisation: keep all-caps acronyms, otherwise capitalise each hyphen part as the original."""
-    if original.isupper() and len(original) > 1:
+def _title(word: str, original: str, names: bool = False) -> str:
+    """Restore capitalisation: keep all-caps acronyms, otherwise capitalise each hyphen part as the original.
+
+    In a name, capitals are a list's way of writing the surname ("КОВАЛЕНКО Іван"), not an acronym."""
+    if original.isupper() and len(original) > 1 and not names:
         return word.upper()
     if original[:1].isupper():
         return "-".join(part[:1].upper() + part[1:] for part in word.split("-"))
@@ -82,7 +85,7 @@ def normalize_phrase(text: str, lang: str, names: bool = False) -> str:
     for match in _WORD.finditer(text):
         out.append(text[last:match.start()])
         word = match.group()
-        out.append(_title(convert(word, lang), word))
+        out.append(_title(convert(word, lang), word, names))
         last = match.end()
     out.append(text[last:])
     return re.sub(r"\s+", " ", "".join(out)).strip()

@@ -158,3 +158,19 @@ def test_a_name_broken_at_a_line_end_is_the_same_person(archive, tmp_path):
     assert not ingest_paths(archive, [letter], collection="south").failed
     assert entity_of(archive, "Іван Петрович Кова-\nленко") == entity_of(archive, "Івана Петровича Коваленка")
     assert entity_of(archive, "Хер-\nсоні") == entity_of(archive, "Херсоні")
+
+
+def test_a_list_entry_with_the_surname_in_capitals_is_the_same_person(archive, tmp_path):
+    from ingest.bulk import ingest_paths
+
+    listing = tmp_path / "south" / "uk_list.txt"
+    listing.parent.mkdir(parents=True)
+    listing.write_text("Список осіб, переведених до СІЗО №2 м. Таганрог:\n1. КОВАЛЕНКО Іван Петрович, 1985 р.н.\n"
+                       "2. БОНДАРЕНКО Олена Василівна, 1991 р.н.\n", encoding="utf-8")
+    assert not ingest_paths(archive, [listing], collection="south").failed
+    ivan = entity_of(archive, "КОВАЛЕНКО Іван Петрович")
+    assert ivan == entity_of(archive, "Івана Петровича Коваленка")
+    with archive.db.reader() as session:
+        assert session.get(Entity, ivan).name != "КОВАЛЕНКО Іван Петрович"  # never named in capitals
+    olena = entity_of(archive, "БОНДАРЕНКО Олена Василівна")  # the English testimony's Olena Bondarenko
+    assert olena == entity_of(archive, "Olena Bondarenko") and olena != ivan

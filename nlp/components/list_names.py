@@ -1,0 +1,107 @@
+"""Names as lists and official forms write them: the surname in capitals, then the given name and patronymic.
+
+Lists of detainees, prisoners of war and deported people, court records and official letters write
+"КОВАЛЕНКО Іван Петрович, 1987 р.н.", "КОВАЛЕНКО Иван Петрович, 1987 г.р." or the whole name in capitals
+("ШЕВЧЕНКО ОЛЕНА ВАСИЛІВНА"). The models were trained on running text, where this form is rare: they read the
+capitalised surname as an ORG, or leave it out and keep "Іван Петрович" alone, and the person is lost to
+resolution. A span is made when the dictionary (pymorphy3) agrees:
+
+- the capitalised word is a surname to it, or a word it does not know (most surnames), never a known common
+  word ("СПИСОК Іван", "ЗАЯВА Олени Петрівни" are not people);
+- the next word is a given name the dictionary knows (not one it guesses from the ending: "МАКО Холдінг"), and
+  a third word, if any, a patronymic in the same case;
+- all in capitals needs the patronymic: three words, so a heading in capitals is not taken for a name.
+
+The span replaces what the model found inside it (an ORG "КОВАЛЕНКО", a PERSON "Іван Петрович"), but not an
+entity reaching beyond it ("ФОП КОВАЛЕНКО Іван Петрович" stays an ORG) nor a facility or a date.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from nlp.components.spans import rule_info
+from nlp.morph import analyser, is_known
+
+_UPPER = "А-ЯІЇЄҐЁ"
+_LOWER = "а-яіїєґёыэъ"
+_APOSTROPHE = "'ʼ’"
+CAPS_WORD = rf"[{_UPPER}][{_UPPER}{_APOSTROPHE}]+(?:-[{_UPPER}][{_UPPER}{_APOSTROPHE}]+)?"
+TITLE_WORD = rf"[{_UPPER}][{_LOWER}{_APOSTROPHE}]+(?:-[{_UPPER}][{_LOWER}{_APOSTROPHE}]+)?"
+_EDGE_BEFORE = rf"(?<![\w{_APOSTROPHE}-])"
+_EDGE_AFTER = rf"(?![\w{_APOSTROPHE}-])"
+#: a capitalised surname, then a given name and perhaps a patronymic, on one line
+SURNAME_FIRST = re.compile(rf"{_EDGE_BEFORE}({CAPS_WORD})[ \t]+({TITLE_WORD})(?:[ \t]+({TITLE_WORD}))?{_EDGE_AFTER}")
+#: all three in capitals
+ALL_CAPS = re.compile(rf"{_EDGE_BEFORE}({CAPS_WORD})[ \t]+({CAPS_WORD})[ \t]+({CAPS_WORD}){_EDGE_AFTER}")
+SOURCE = "rule:list_names"
+
+
+@lru_cache(maxsize=100_000)
+def _cases(word: str, lang: str, grammeme: str) -> frozenset[str]:
+    """The cases in which the dictionary reads the word as a Name, Surn or Patr (empty: never)."""
+    return frozenset(p.tag.case for p in analyser(lang).parse(word.lower()) if grammeme in p.tag.grammemes)
+
+
+def _person(surname: str, name: str, patronymic: str | None, lang: str) -> bool:
+    if not is_known(name, lang):  # a guess from the ending: "МАКО Холдінг" is a firm
+        return False
+    cases = _cases(name, lang, "Name")
+    if patronymic is not None:
+        cases &= _cases(patronymic, lang, "Patr")
+    if not cases:
+        return False
+    surname_cases = _cases(surname, lang, "Surn")
+    if surname_cases:
+        return bool(surname_cases & cases)
+    return not is_known(surname, lang)
+
+
+def _at_every_word(pattern: re.Pattern, text: str):
+    """Matches starting at every position, not only after the previous match: "СВІДОК КОВАЛЕНКО ІВАН ПЕТРОВИЧ"
+    first matches a heading word the dictionary refuses, and the name starts inside that match."""
+    match = pattern.search(text)
+    while match is not None:
+        yield match
+        match = pattern.search(text, match.start() + 1)
+
+
+class ListNames:
+    def __init__(self, lang: str):
+        if lang not in ("uk", "ru"):
+            raise ValueError(f"svidok_list_names reads Ukrainian and Russian names, not {lang!r}")
+        self.lang = lang
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc.text
+        spans = []
+        for pattern, needs_patronymic in ((SURNAME_FIRST, False), (ALL_CAPS, True)):
+            for match in _at_every_word(pattern, text):
+                surname, name, patronymic = match.groups()
+                if needs_patronymic and patronymic is None or not _person(surname, name, patronymic, self.lang):
+                    continue
+                span = doc.char_span(match.start(), match.end(), label="PERSON")
+                if span is not None:
+                    spans.append(span)
+        if not spans:
+            return doc
+        ents = list(doc.ents)
+        info = rule_info(doc)
+        for span in spans:
+            overlapping = [e for e in ents if e.start < span.end and span.start < e.end]
+            if any(e.start < span.start or e.end > span.end or e.label_ in ("FACILITY", "DATE") for e in overlapping):
+                continue
+            ents = [e for e in ents if e not in overlapping] + [span]
+            for e in overlapping:
+                info.pop((e.start_char, e.end_char), None)
+            info[(span.start_char, span.end_char)] = (SOURCE, None)
+        doc.ents = sorted(ents, key=lambda e: e.start)
+        return doc
+
+
+@Language.factory("svidok_list_names", assigns=["doc.ents"], default_config={"lang": "uk"})
+def make_list_names(nlp: Language, name: str, lang: str) -> ListNames:
+    return ListNames(lang)
