@@ -12,8 +12,9 @@ resolution. A span is made when the dictionary (pymorphy3) agrees:
   a third word, if any, a patronymic in the same case;
 - all in capitals needs the patronymic: three words, so a heading in capitals is not taken for a name.
 
-The span replaces what the model found inside it (an ORG "КОВАЛЕНКО", a PERSON "Іван Петрович"), but not an
-entity reaching beyond it ("ФОП КОВАЛЕНКО Іван Петрович" stays an ORG) nor a facility or a date.
+The span replaces what the model found inside it (an ORG "КОВАЛЕНКО", a PERSON "Іван Петрович") and a PERSON
+it ran on past the name, but not an ORG or place reaching beyond it ("ФОП КОВАЛЕНКО Іван Петрович" stays an
+ORG) nor a facility or a date.
 """
 from __future__ import annotations
 
@@ -81,6 +82,8 @@ class ListNames:
         for pattern, needs_patronymic in ((SURNAME_FIRST, False), (ALL_CAPS, True)):
             for match in _at_every_word(pattern, text):
                 surname, name, patronymic = match.groups()
+                # a third capitalised word that is no patronymic makes it no list entry: "ОГХК Генадій Корбан" is
+                # an organisation's acronym before a name (news text), where a list has a comma or a date
                 if needs_patronymic and patronymic is None or not _person(surname, name, patronymic, self.lang):
                     continue
                 span = doc.char_span(match.start(), match.end(), label="PERSON")
@@ -92,8 +95,9 @@ class ListNames:
         info = rule_info(doc)
         for span in spans:
             overlapping = [e for e in ents if e.start < span.end and span.start < e.end]
-            if any(e.start < span.start or e.end > span.end or e.label_ in ("FACILITY", "DATE") for e in overlapping):
-                continue
+            if any((e.start < span.start or e.end > span.end) and e.label_ != "PERSON" or e.label_ in ("FACILITY", "DATE")
+                   for e in overlapping):
+                continue  # an ORG or place reaching beyond the name keeps it; a person the model ran on does not
             ents = [e for e in ents if e not in overlapping] + [span]
             for e in overlapping:
                 info.pop((e.start_char, e.end_char), None)

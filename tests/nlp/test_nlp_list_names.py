@@ -44,6 +44,11 @@ def test_a_russian_list_and_a_request_naming_the_person_in_the_genitive():
     ]
 
 
+def test_an_acronym_before_a_name_and_surname_is_no_list_entry():
+    people = _people("Його куратором називав голова ДФС Микола Гордієнко.", "uk")
+    assert all(not text.startswith("ДФС") for text, _ in people)
+
+
 @pytest.mark.parametrize("text", [
     "ЗАЯВА Олени Петрівни про зникнення сина.",  # a document's title word, then a name
     "СПИСОК Іван склав сам.",
