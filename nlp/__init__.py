@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from nlp.language import LANGUAGES, detect_language, language_segments
 from nlp.mentions import LABELS, Analysis, Mention, Segment
 from nlp.pipelines import PIPELINES, load_pipeline
-from nlp.reading import UNCHANGED, Reading, read
+from nlp.reading import Reading, read
 
 __all__ = ["LABELS", "LANGUAGES", "PIPELINES", "Analysis", "Mention", "Segment", "analyse", "analyse_many",
            "analyse_pages", "detect_language", "load_pipeline"]
@@ -47,7 +47,8 @@ def analyse_pages(pages: Iterable[str], lang: str | None = None) -> Iterator[Ana
 def _analyse_chunk(originals: list[str], lang: str | None, batch_size: int) -> Iterator[Analysis]:
     if lang is not None and lang not in PIPELINES:
         raise ValueError(f"no pipeline for language {lang!r}; have {', '.join(PIPELINES)}")
-    # words hyphenated across line ends are read joined; offsets are mapped back to the originals below
+    # words hyphenated across line ends are read joined, Latin look-alikes in Cyrillic words as Cyrillic;
+    # offsets are mapped back to the originals below
     texts, readings = zip(*map(read, originals)) if originals else ((), ())
     segments = [[(0, len(t), lang)] if lang else language_segments(t) for t in texts]
     jobs: dict[str, list[tuple[int, int, int]]] = {}
@@ -67,7 +68,7 @@ def _analyse_chunk(originals: list[str], lang: str | None, batch_size: int) -> I
             sizes[segment_lang] = sizes.get(segment_lang, 0) + end - start
         main = max(sizes, key=sizes.get)
         reading = readings[number]
-        if reading is not UNCHANGED:
+        if texts[number] is not original:
             mentions = [_in_original(m, reading, original) for m in mentions]
         yield Analysis(main, mentions, [Segment(reading.start(s), reading.end(e), l) for s, e, l in segments[number]])
 

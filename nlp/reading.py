@@ -1,9 +1,14 @@
-"""A page's text as its words were written: line-end hyphenation undone, soft hyphens dropped.
+"""A page's text as its words were written: line-end hyphenation undone, soft hyphens dropped, Latin look-alikes
+inside Cyrillic words made Cyrillic.
 
 Scanned and typeset documents break words at line ends ("Івана Петровича Кова-\\nленка", "Хер-\\nсоні"); read
 as they stand, the model finds "Івана Петровича" and loses the surname. ``read(text)`` gives the text the
 pipelines analyse and a :class:`Reading` that maps its offsets back, so every mention still points into the
 original (its ``text`` then shows the break; its ``normalized`` form is the joined word).
+
+OCR and typists put Latin letters that look Cyrillic into Cyrillic words ("Kовaленкa", "Херсонi", "CИЗО-2");
+each such letter is read as its Cyrillic twin (one character for one, so offsets hold), as search reads them,
+when every Latin letter of the word has a twin. A word wholly in Latin letters is left alone.
 
 What joins is what search joins (``archive_schema.search.analysis``, the same page seen by the index): a hyphen
 or soft hyphen at a line end, with a letter continuing after it. A capital after a plain hyphen marks a
@@ -43,8 +48,30 @@ class Reading:
 UNCHANGED = Reading()
 
 
+#: Latin letters and the Cyrillic letters they are mistaken for
+HOMOGLYPHS = str.maketrans("aceiopxykABCEHIKMOPTXY", "асеіорхукАВСЕНІКМОРТХУ")
+_HOMOGLYPH_LETTERS = frozenset("aceiopxykABCEHIKMOPTXY")
+#: a word with both a Latin and a Cyrillic letter
+_MIXED_WORD = re.compile(r"(?=[^\W\d_]*[a-zA-Z])(?=[^\W\d_]*[\u0400-\u04ff])[^\W\d_]+")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[a-zA-Z]")
+
+
+def _cyrillic_twins(match: re.Match) -> str:
+    word = match.group()
+    latin = {ch for ch in word if "a" <= ch.lower() <= "z"}
+    return word.translate(HOMOGLYPHS) if latin <= _HOMOGLYPH_LETTERS else word
+
+
 def read(text: str) -> tuple[str, Reading]:
-    """The text with words joined across line ends and soft hyphens dropped, and how to map offsets back."""
+    """The text as nlp reads it (the same object when nothing changes), and how to map its offsets back."""
+    if _LATIN.search(text) and _CYRILLIC.search(text):
+        text = _MIXED_WORD.sub(_cyrillic_twins, text)  # one for one: offsets hold
+    return _joined(text)
+
+
+def _joined(text: str) -> tuple[str, Reading]:
+    """Words joined across line ends and soft hyphens dropped, and how to map offsets back."""
     if SOFT_HYPHEN not in text and ("-" not in text or "\n" not in text):
         return text, UNCHANGED
     parts: list[str] = []

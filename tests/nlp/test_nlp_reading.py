@@ -1,4 +1,5 @@
-"""Words hyphenated across line ends are read joined, and every mention still points into the original text."""
+"""Words hyphenated across line ends are read joined, Latin look-alikes in Cyrillic words as Cyrillic, and every
+mention still points into the original text."""
 from __future__ import annotations
 
 import pytest
@@ -6,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nlp
-from nlp.reading import read
+from nlp.reading import HOMOGLYPHS, read
 
 # fictional: a testimony typeset with line-end hyphenation, and the same words unbroken
 BROKEN = ("Мого чоловіка, Івана Петровича Кова-\nленка, затримали 14 березня 2022 року в Хер-\n  соні і перевезли "
@@ -56,6 +57,20 @@ def test_the_reading_joins_what_search_joins():
         assert read(text)[0].replace("-\n", "-").split() == _dehyphenate(text).replace("-\n", "-").split()
 
 
+def test_latin_look_alikes_inside_cyrillic_words_are_read_as_cyrillic():
+    # OCR's "Kовaленкa" (Latin K, a), "Херсонi" (Latin i), "CИЗО-2" (Latin C)
+    assert _found("Мого чоловіка, Івана Петровича Kовaленкa, затримали в Херсонi.", "uk") == [
+        ("PERSON", "Івана Петровича Kовaленкa", "Іван Петрович Коваленко"),
+        ("LOCATION", "Херсонi", "Kherson"),
+    ]
+    assert ("FACILITY", "CИЗО-2", "ru-rostov-taganrog-sizo-2") in _found("Иван Коваленко был в CИЗО-2 в Таганроге.", "ru")
+
+
+def test_words_in_latin_letters_are_left_alone():
+    for text in ("Ivan Kovalenko was held in Taganrog.", "Kovalenkо", "ECHR v. Росія"):  # the 2nd ends in a Cyrillic о
+        assert read(text)[0] == text
+
+
 LETTERS = st.sampled_from(list("абвгґдеєжзиіїйклмнопрстуфхцчшщьюяАБВГІЇЄKovalenk") + [" ", ",", "-", "\n", "\u00ad"])
 
 
@@ -63,8 +78,8 @@ LETTERS = st.sampled_from(list("абвгґдеєжзиіїйклмнопрсту
 @given(st.lists(LETTERS, max_size=80).map("".join))
 def test_every_character_of_the_reading_maps_back_to_the_same_character(text):
     reading, where = read(text)
-    for i, ch in enumerate(reading):
-        assert text[where.start(i)] == ch
+    for i, ch in enumerate(reading):  # the same character, or the Cyrillic twin of a Latin look-alike
+        assert text[where.start(i)] == ch or text[where.start(i)].translate(HOMOGLYPHS) == ch
     assert where.end(len(reading)) <= len(text)
     for i in range(len(reading)):  # an exclusive end maps to just past the character before it
         assert where.end(i + 1) == where.start(i) + 1
