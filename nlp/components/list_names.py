@@ -10,7 +10,9 @@ resolution. A span is made when the dictionary (pymorphy3) agrees:
   word ("СПИСОК Іван", "ЗАЯВА Олени Петрівни" are not people);
 - the next word is a given name the dictionary knows (not one it guesses from the ending: "МАКО Холдінг"), and
   a third word, if any, a patronymic in the same case;
-- all in capitals needs the patronymic: three words, so a heading in capitals is not taken for a name.
+- all in capitals needs the patronymic: three words, so a heading in capitals is not taken for a name;
+- with initials ("КОВАЛЕНКО І.П."), the capitalised word of at least three letters must be a surname to the
+  dictionary or unknown to it, and no name in title case may follow (an office's acronym before a person).
 
 The span replaces what the model found inside it (an ORG "КОВАЛЕНКО", a PERSON "Іван Петрович") and a PERSON
 it ran on past the name, but not an ORG or place reaching beyond it ("ФОП КОВАЛЕНКО Іван Петрович" stays an
@@ -38,6 +40,9 @@ _EDGE_AFTER = rf"(?![\w{_APOSTROPHE}-])"
 SURNAME_FIRST = re.compile(rf"{_EDGE_BEFORE}({CAPS_WORD})[ \t]+({TITLE_WORD})(?:[ \t]+({TITLE_WORD}))?{_EDGE_AFTER}")
 #: all three in capitals
 ALL_CAPS = re.compile(rf"{_EDGE_BEFORE}({CAPS_WORD})[ \t]+({CAPS_WORD})[ \t]+({CAPS_WORD}){_EDGE_AFTER}")
+#: a capitalised surname and initials ("КОВАЛЕНКО І.П.", "ШЕВЧЕНКО О. В."), not before a name in title case
+#: ("ГУНП І. П. Коваленко" is an office's acronym before a person)
+INITIALS = re.compile(rf"{_EDGE_BEFORE}({CAPS_WORD})[ \t]+([{_UPPER}]\.(?:[ \t]?[{_UPPER}]\.)?)(?![ \t]*{TITLE_WORD})")
 SOURCE = "rule:list_names"
 
 
@@ -86,6 +91,12 @@ class ListNames:
                 # an organisation's acronym before a name (news text), where a list has a comma or a date
                 if needs_patronymic and patronymic is None or not _person(surname, name, patronymic, self.lang):
                     continue
+                span = doc.char_span(match.start(), match.end(), label="PERSON")
+                if span is not None:
+                    spans.append(span)
+        for match in _at_every_word(INITIALS, text):
+            surname = match.group(1)
+            if len(surname) >= 3 and (_cases(surname, self.lang, "Surn") or not is_known(surname, self.lang)):
                 span = doc.char_span(match.start(), match.end(), label="PERSON")
                 if span is not None:
                     spans.append(span)

@@ -44,6 +44,16 @@ def test_a_russian_list_and_a_request_naming_the_person_in_the_genitive():
     ]
 
 
+@pytest.mark.parametrize("lang, text", [("uk", "1. КОВАЛЕНКО І.П., 1987 р.н.\n2. ШЕВЧЕНКО О. В., 1990 р.н."),
+                                        ("ru", "1. КОВАЛЕНКО И.П., 1987 г.р.\n2. ШЕВЧЕНКО О. В., 1990 г.р.")])
+def test_a_surname_in_capitals_with_initials(lang, text):
+    initial = "І" if lang == "uk" else "И"
+    assert _people(text, lang) == [(f"КОВАЛЕНКО {initial}.П.", f"Коваленко {initial}.П."),
+                                   ("ШЕВЧЕНКО О. В.", "Шевченко О. В.")]
+    office = _people("Протокол склав інспектор ГУНП І. П. Коваленко.", "uk")
+    assert all(not name.startswith("ГУНП") for name, _ in office)
+
+
 def test_an_acronym_before_a_name_and_surname_is_no_list_entry():
     people = _people("Його куратором називав голова ДФС Микола Гордієнко.", "uk")
     assert all(not text.startswith("ДФС") for text, _ in people)
