@@ -51,14 +51,17 @@ UNCHANGED = Reading()
 #: Latin letters and the Cyrillic letters they are mistaken for
 HOMOGLYPHS = str.maketrans("aceiopxykABCEHIKMOPTXY", "асеіорхукАВСЕНІКМОРТХУ")
 _HOMOGLYPH_LETTERS = frozenset("aceiopxykABCEHIKMOPTXY")
-#: a word with both a Latin and a Cyrillic letter
-_MIXED_WORD = re.compile(r"(?=[^\W\d_]*[a-zA-Z])(?=[^\W\d_]*[\u0400-\u04ff])[^\W\d_]+")
+#: a run of letters (a word, as far as scripts go); each is tested on its own, so the work stays linear in the
+#: text however long a run is (a lookahead for both scripts at every position would not)
+_LETTERS = re.compile(r"[^\W\d_]+")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-zA-Z]")
 
 
 def _cyrillic_twins(match: re.Match) -> str:
     word = match.group()
+    if not (_LATIN.search(word) and _CYRILLIC.search(word)):
+        return word
     latin = {ch for ch in word if "a" <= ch.lower() <= "z"}
     return word.translate(HOMOGLYPHS) if latin <= _HOMOGLYPH_LETTERS else word
 
@@ -66,7 +69,7 @@ def _cyrillic_twins(match: re.Match) -> str:
 def read(text: str) -> tuple[str, Reading]:
     """The text as nlp reads it (the same object when nothing changes), and how to map its offsets back."""
     if _LATIN.search(text) and _CYRILLIC.search(text):
-        text = _MIXED_WORD.sub(_cyrillic_twins, text)  # one for one: offsets hold
+        text = _LETTERS.sub(_cyrillic_twins, text)  # one for one: offsets hold
     return _joined(text)
 
 

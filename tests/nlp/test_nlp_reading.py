@@ -71,6 +71,14 @@ def test_words_in_latin_letters_are_left_alone():
         assert read(text)[0] == text
 
 
+def test_a_huge_run_of_letters_is_read_in_one_pass():
+    """A broken extraction can give one "word" of a million letters; reading it must stay linear (a pattern that
+    looked ahead for both scripts at every position took quadratic time here)."""
+    run = "ж" * 1_000_000
+    assert read(run + "x " + run)[0] == run + "х " + run  # the Latin x read as its Cyrillic twin
+    assert read("К" * 500_000 + "-\n" + "о" * 500_000)[0] == "К" * 500_000 + "о" * 500_000
+
+
 LETTERS = st.sampled_from(list("абвгґдеєжзиіїйклмнопрстуфхцчшщьюяАБВГІЇЄKovalenk") + [" ", ",", "-", "\n", "\u00ad"])
 
 
