@@ -67,9 +67,10 @@ def _cyrillic_twins(match: re.Match) -> str:
 
 
 def read(text: str) -> tuple[str, Reading]:
-    """The text as nlp reads it (the same object when nothing changes), and how to map its offsets back."""
+    """The text as nlp reads it (the very same object when nothing in it changes), and how to map offsets back."""
     if _LATIN.search(text) and _CYRILLIC.search(text):
-        text = _LETTERS.sub(_cyrillic_twins, text)  # one for one: offsets hold
+        fixed = _LETTERS.sub(_cyrillic_twins, text)  # one for one: offsets hold
+        text = text if fixed == text else fixed
     return _joined(text)
 
 
