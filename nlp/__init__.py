@@ -9,6 +9,7 @@ use and kept for the life of the process.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator
 
 from nlp.language import LANGUAGES, detect_language, language_segments
@@ -76,8 +77,7 @@ def _analyse_chunk(originals: list[str], lang: str | None, batch_size: int) -> I
 def _in_original(mention: Mention, reading: Reading, original: str) -> Mention:
     """The mention's span in the original, whose text shows any line break it crosses; normalized stays joined."""
     start, end = reading.start(mention.start), reading.end(mention.end)
-    return Mention(start, end, mention.label, original[start:end], mention.normalized, mention.source,
-                   mention.confidence, mention.key)
+    return dataclasses.replace(mention, start=start, end=end, text=original[start:end])
 
 
 def _shift(mention: Mention, offset: int) -> Mention:

@@ -62,6 +62,14 @@ def name_tags(word: str, lang: str) -> frozenset[str]:
     return frozenset(found)
 
 
+@lru_cache(maxsize=200_000)
+def name_cases(word: str, lang: str, grammeme: str) -> frozenset[str]:
+    """The cases in which the dictionary reads the word as a Name, Surn or Patr (empty: never, or no dictionary)."""
+    if lang not in ("uk", "ru"):
+        return frozenset()
+    return frozenset(p.tag.case for p in analyser(lang).parse(word) if grammeme in p.tag.grammemes)
+
+
 def is_known(word: str, lang: str) -> bool:
     """True when the word is in the language's dictionary (not guessed from its ending)."""
     return analyser(lang).word_is_known(word.lower())

@@ -6,8 +6,8 @@ By default every document is used (the shipped model). `--heldout FILE` (or `--s
 by document (nlp.corpus.split_documents: 20 % held out, seed 13 unless given) and writes the held-out part,
 never trained on, to FILE for nlp.evaluate: that is how a setup is chosen before the all-data model is
 trained. `--fold K` (0-based, of `--folds N`, default 5) holds out the K-th of N disjoint parts instead
-(nlp.corpus.fold_documents), so that N models score every document once. Of the documents kept, 10 % is the dev set spaCy picks the best checkpoint on. Half of the training
-documents are also added with the corpus's spaces around punctuation removed, so the model sees running text
+(nlp.corpus.fold_documents), so that N models score every document once. Of the documents kept, 10 % is the dev
+set spaCy picks the best checkpoint on. Half of the training documents are also added with the corpus's spaces around punctuation removed, so the model sees running text
 as well as the corpus's tokenised form. The data are CC BY-NC-SA 4.0 (lang-uk/ner-uk); the model carries that licence.
 """
 
@@ -91,8 +91,12 @@ def main(argv: list[str] | None = None) -> int:
     documents = list(read_documents(args.data))
     if args.fold is not None:
         kept, held = fold_documents(documents, args.fold, args.folds, seed=split_seed)
+        trained_on = f"fold {args.fold} of {args.folds} held out (seed {split_seed})"
+    elif split:
+        kept, held = split_documents(documents, seed=split_seed)
+        trained_on = f"80 % by document (split seed {split_seed})"
     else:
-        kept, held = split_documents(documents, seed=split_seed) if split else (documents, [])
+        kept, held, trained_on = documents, [], "all documents"
     if args.heldout:
         write_documents(held, args.heldout)
     train, dev = split_documents(kept, share=DEV_SHARE, seed=7)
@@ -123,8 +127,7 @@ def main(argv: list[str] | None = None) -> int:
                 "version": "1.0.0",
                 "license": "CC BY-NC-SA 4.0",
                 "sources": [{"name": "lang-uk/ner-uk v2.0 (BRUK, Nashi Groshi), dev list, "
-                             + (f"fold {args.fold} of {args.folds} held out (seed {split_seed})" if args.fold is not None
-                                else f"80 % by document (split seed {split_seed})" if split else "all documents"),
+                             + trained_on,
                              "license": "CC BY-NC-SA 4.0"}],
                 "description": "Ukrainian NER (PERSON, LOCATION, ORG, DATE) for svidok; see nlp/models/README.md",
             }

@@ -21,13 +21,12 @@ ORG) nor a facility or a date.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp.components.spans import rule_info
-from nlp.morph import analyser, is_known
+from nlp.morph import is_known, name_cases
 
 _UPPER = "А-ЯІЇЄҐЁ"
 _LOWER = "а-яіїєґёыэъ"
@@ -46,21 +45,15 @@ INITIALS = re.compile(rf"{_EDGE_BEFORE}({CAPS_WORD})[ \t]+([{_UPPER}]\.(?:[ \t]?
 SOURCE = "rule:list_names"
 
 
-@lru_cache(maxsize=100_000)
-def _cases(word: str, lang: str, grammeme: str) -> frozenset[str]:
-    """The cases in which the dictionary reads the word as a Name, Surn or Patr (empty: never)."""
-    return frozenset(p.tag.case for p in analyser(lang).parse(word.lower()) if grammeme in p.tag.grammemes)
-
-
 def _person(surname: str, name: str, patronymic: str | None, lang: str) -> bool:
     if not is_known(name, lang):  # a guess from the ending: "МАКО Холдінг" is a firm
         return False
-    cases = _cases(name, lang, "Name")
+    cases = name_cases(name, lang, "Name")
     if patronymic is not None:
-        cases &= _cases(patronymic, lang, "Patr")
+        cases &= name_cases(patronymic, lang, "Patr")
     if not cases:
         return False
-    surname_cases = _cases(surname, lang, "Surn")
+    surname_cases = name_cases(surname, lang, "Surn")
     if surname_cases:
         return bool(surname_cases & cases)
     return not is_known(surname, lang)
@@ -96,7 +89,7 @@ class ListNames:
                     spans.append(span)
         for match in _at_every_word(INITIALS, text):
             surname = match.group(1)
-            if len(surname) >= 3 and (_cases(surname, self.lang, "Surn") or not is_known(surname, self.lang)):
+            if len(surname) >= 3 and (name_cases(surname, self.lang, "Surn") or not is_known(surname, self.lang)):
                 span = doc.char_span(match.start(), match.end(), label="PERSON")
                 if span is not None:
                     spans.append(span)

@@ -34,7 +34,7 @@ from spacy.tokens import Doc, Span
 
 from nlp.components.spans import preceded, rule_info
 from nlp.gazetteer import geo_names_pattern, is_common_noun
-from nlp.morph import analyser, name_tags
+from nlp.morph import analyser, name_cases, name_tags
 
 _U = "A-ZА-ЯІЇЄҐ"
 _L = "a-zа-яіїєґ'ʼ’"
@@ -224,11 +224,6 @@ def _keeps(entity: Span, span: Span, source: str) -> bool:
 _PREVIOUS_WORD = re.compile(rf"([{_U}][{_L}]+(?:-[{_U}]?[{_L}]+)?)\s+$")
 
 
-@lru_cache(maxsize=100_000)
-def _name_cases(word: str, grammeme: str) -> frozenset[str]:
-    return frozenset(p.tag.case for p in analyser("uk").parse(word) if grammeme in p.tag.grammemes)
-
-
 class UkrainianSpans:
     """Address spans and institution-internal places, as the corpus annotates them."""
 
@@ -266,7 +261,8 @@ class UkrainianSpans:
     def _apply_full_names(self, doc: Doc, text: str, ents: list[Span], info: dict) -> list[Span]:
         for match in FULL_NAME.finditer(text):
             surname, name, patronymic = match.groups()
-            if not (_name_cases(surname, "Surn") & _name_cases(name, "Name") & _name_cases(patronymic, "Patr")):
+            if not (name_cases(surname, "uk", "Surn") & name_cases(name, "uk", "Name")
+                    & name_cases(patronymic, "uk", "Patr")):
                 continue
             span = doc.char_span(match.start(), match.end(), label="PERSON")
             if span is None:

@@ -79,6 +79,14 @@ def test_a_huge_run_of_letters_is_read_in_one_pass():
     assert read("К" * 500_000 + "-\n" + "о" * 500_000)[0] == "К" * 500_000 + "о" * 500_000
 
 
+def test_the_look_alikes_are_those_search_folds():
+    """Search folds its look-alike letters (lowercased) the same way; the layers keep the two tables apart."""
+    from archive_schema.search.analysis import HOMOGLYPHS as SEARCH
+
+    for latin, cyrillic in SEARCH.items():
+        assert HOMOGLYPHS[latin] == cyrillic
+
+
 LETTERS = st.sampled_from(list("абвгґдеєжзиіїйклмнопрстуфхцчшщьюяАБВГІЇЄKovalenk") + [" ", ",", "-", "\n", "\u00ad"])
 
 
