@@ -1,8 +1,8 @@
 """Names as lists and official forms write them: the surname in capitals, then the given name and patronymic.
 
 Lists of detainees, prisoners of war and deported people, court records and official letters write
-"КОВАЛЕНКО Іван Петрович, 1987 р.н.", "КОВАЛЕНКО Иван Петрович, 1987 г.р." or the whole name in capitals
-("ШЕВЧЕНКО ОЛЕНА ВАСИЛІВНА"). The models were trained on running text, where this form is rare: they read the
+"КОВАЛЕНКО Іван Петрович, 1987 р.н.", "КОВАЛЕНКО Иван Петрович, 1987 г.р.", the whole name in capitals
+("ШЕВЧЕНКО ОЛЕНА ВАСИЛІВНА"), or signatures the given name first ("Ольга МЕЛЬНИК"). The models were trained on running text, where this form is rare: they read the
 capitalised surname as an ORG, or leave it out and keep "Іван Петрович" alone, and the person is lost to
 resolution. A span is made when the dictionary (pymorphy3) agrees:
 
@@ -37,6 +37,9 @@ _EDGE_BEFORE = rf"(?<![\w{_APOSTROPHE}-])"
 _EDGE_AFTER = rf"(?![\w{_APOSTROPHE}-])"
 #: a capitalised surname, then a given name and perhaps a patronymic, on one line
 SURNAME_FIRST = re.compile(rf"{_EDGE_BEFORE}({CAPS_WORD})[ \t]+({TITLE_WORD})(?:[ \t]+({TITLE_WORD}))?{_EDGE_AFTER}")
+#: a given name, perhaps a patronymic, then the surname in capitals ("Ольгу МЕЛЬНИК", "Іван Петрович КОВАЛЕНКО"),
+#: as signatures and official letters write it
+GIVEN_FIRST = re.compile(rf"{_EDGE_BEFORE}({TITLE_WORD})(?:[ \t]+({TITLE_WORD}))?[ \t]+({CAPS_WORD}){_EDGE_AFTER}")
 #: all three in capitals
 ALL_CAPS = re.compile(rf"{_EDGE_BEFORE}({CAPS_WORD})[ \t]+({CAPS_WORD})[ \t]+({CAPS_WORD}){_EDGE_AFTER}")
 #: a capitalised surname and initials ("КОВАЛЕНКО І.П.", "ШЕВЧЕНКО О. В."), not before a name in title case
@@ -45,7 +48,7 @@ INITIALS = re.compile(rf"{_EDGE_BEFORE}({CAPS_WORD})[ \t]+([{_UPPER}]\.(?:[ \t]?
 SOURCE = "rule:list_names"
 
 
-def _person(surname: str, name: str, patronymic: str | None, lang: str) -> bool:
+def _person(surname: str, name: str, patronymic: str | None, lang: str, given_first: bool = False) -> bool:
     if not is_known(name, lang):  # a guess from the ending: "МАКО Холдінг" is a firm
         return False
     cases = name_cases(name, lang, "Name")
@@ -55,8 +58,12 @@ def _person(surname: str, name: str, patronymic: str | None, lang: str) -> bool:
         return False
     surname_cases = name_cases(surname, lang, "Surn")
     if surname_cases:
-        return bool(surname_cases & cases)
-    return not is_known(surname, lang)
+        # after the given name, a surname in capitals need not agree: the dictionary declines "Мельник" as a man's
+        # name, but a woman's does not decline ("Ольгу МЕЛЬНИК")
+        return given_first or bool(surname_cases & cases)
+    # an unknown word of three letters beside a name is more often an office's acronym ("Андрій ГУР", "СБУ Андрій")
+    # than a surname
+    return not is_known(surname, lang) and len(surname) >= 4
 
 
 def _at_every_word(pattern: re.Pattern, text: str):
@@ -77,12 +84,16 @@ class ListNames:
     def __call__(self, doc: Doc) -> Doc:
         text = doc.text
         spans = []
-        for pattern, needs_patronymic in ((SURNAME_FIRST, False), (ALL_CAPS, True)):
+        for pattern, needs_patronymic in ((SURNAME_FIRST, False), (ALL_CAPS, True), (GIVEN_FIRST, False)):
             for match in _at_every_word(pattern, text):
-                surname, name, patronymic = match.groups()
+                if pattern is GIVEN_FIRST:
+                    name, patronymic, surname = match.groups()
+                else:
+                    surname, name, patronymic = match.groups()
                 # a third capitalised word that is no patronymic makes it no list entry: "ОГХК Генадій Корбан" is
                 # an organisation's acronym before a name (news text), where a list has a comma or a date
-                if needs_patronymic and patronymic is None or not _person(surname, name, patronymic, self.lang):
+                if needs_patronymic and patronymic is None or not _person(surname, name, patronymic, self.lang,
+                                                                          given_first=pattern is GIVEN_FIRST):
                     continue
                 span = doc.char_span(match.start(), match.end(), label="PERSON")
                 if span is not None:

@@ -26,6 +26,14 @@ TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "sir", "lady", "judge", "pr
 _TITLE_PREFIX = re.compile(r"^(?:(?:" + "|".join(sorted(TITLES, key=len, reverse=True)) + r")\.?\s+)+", re.IGNORECASE)
 
 
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+
+
+def _capitalised(name: str) -> str:
+    """"Ivan KOVALENKO" -> "Ivan Kovalenko": capitals in a name are a list's way to write the surname."""
+    return _LETTERS.sub(lambda m: m.group().capitalize() if m.group().isupper() else m.group(), name)
+
+
 @lru_cache(maxsize=None)
 def precision_table() -> dict[str, dict[str, float]]:
     """Measured precision per source and label (nlp/data/precision.json), used as mention confidence."""
@@ -82,7 +90,7 @@ class Normalizer:
             return value, value
         if label == "PERSON":
             bare = _TITLE_PREFIX.sub("", text) or text
-            normalized = normalize_phrase(bare, self.lang, names=True) if self.lang in ("uk", "ru") else bare
+            normalized = normalize_phrase(bare, self.lang, names=True) if self.lang in ("uk", "ru") else _capitalised(bare)
             return normalized, None
         if label == "LOCATION":
             place = find_place(text, self.lang)

@@ -1,14 +1,44 @@
-"""English span edges in the ECHR convention: titles belong to names, determiners do not belong to places."""
+"""English span edges in the ECHR convention: titles belong to names, determiners do not belong to places, and a
+surname in capitals closes the name before it ("Mr Ivan KOVALENKO", as judgments' annexes and lists write it)."""
 
 from __future__ import annotations
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
+
+from nlp.gazetteer import place_index
 
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "sir", "lady", "judge", "professor", "prof", "lord", "dame"})
 DETERMINERS = frozenset({"the"})
 # pronouns the small English model sometimes tags as places or people at a sentence start
 PRONOUNS = frozenset({"he", "she", "it", "they", "we", "i", "you", "his", "her", "their", "its"})
+#: punctuation the model sometimes runs a name on into ("Ivan KOVALENKO -")
+TRAILING = frozenset({"-", "–", "—", ",", ";", ":"})
+
+
+#: words in capitals that end no name: "IVAN KOVALENKO AND OTHERS v. UKRAINE"
+NOT_SURNAMES = frozenset({"and", "or", "of", "the", "v", "vs", "others", "case", "see", "no", "nos"})
+
+
+def _caps_surname(token: Token) -> bool:
+    """A word in capitals that may be the surname closing a name: letters only, not a function word, not the very
+    name of a place ("UKRAINE", "KHERSON"; "SHEVCHENKO" only leads to Shevchenkivskyi in the index, so it stays)."""
+    if not (token.is_alpha and token.is_upper and len(token) >= 2) or token.lower_ in NOT_SURNAMES:
+        return False
+    place = place_index().get(token.lower_)
+    return place is None or place.name.lower() != token.lower_
+
+
+def _with_caps_surname(doc: Doc, start: int, end: int) -> int:
+    """end, or more when the name doc[start:end] is in title case and a surname in capitals follows after a space."""
+    if end < len(doc) and _caps_surname(doc[end]) and doc[end - 1].whitespace_ == " " \
+            and all(t.is_title or t.text == "." for t in doc[start:end]):
+        end += 1
+        # a double surname: "KOVALENKO-SHEVCHENKO"
+        while end + 1 < len(doc) and doc[end].text == "-" and not doc[end - 1].whitespace_ \
+                and not doc[end].whitespace_ and _caps_surname(doc[end + 1]):
+            end += 2
+    return end
 
 
 def _titled_names(doc: Doc) -> list[Span]:
@@ -24,6 +54,7 @@ def _titled_names(doc: Doc) -> list[Span]:
             while end < len(doc) and end - first < 4 and doc[end].is_title and doc[end].is_alpha:
                 end += 1
             if end > first:
+                end = _with_caps_surname(doc, i, end)
                 spans.append(Span(doc, i, end, label="PERSON"))
                 i = end
                 continue
@@ -33,19 +64,24 @@ def _titled_names(doc: Doc) -> list[Span]:
 
 @Language.component("svidok_span_edges", assigns=["doc.ents"], requires=["doc.ents"])
 def fix_span_edges(doc: Doc) -> Doc:
-    """Titled names are PERSON ("Mr Ivan Petrenko", title included); strip a leading "the"; drop lone pronouns."""
-    titled = _titled_names(doc)
-    covered = {i for span in titled for i in range(span.start, span.end)}
-    ents = list(titled)
+    """Titled names are PERSON ("Mr Ivan Petrenko", title included), a surname in capitals joins the name before
+    it; strip a leading "the" and a trailing dash or comma; drop lone pronouns."""
+    ents = _titled_names(doc)
+    covered = {i for span in ents for i in range(span.start, span.end)}
     for entity in doc.ents:
-        if any(i in covered for i in range(entity.start, entity.end)):
-            continue
         start, end = entity.start, entity.end
+        if any(i in covered for i in range(start, end)):
+            continue
+        if entity.label_ == "PERSON":
+            end = _with_caps_surname(doc, start, end)
         if entity.label_ != "PERSON" and doc[start].lower_ in DETERMINERS and end - start > 1:
             start += 1
+        while end - start > 1 and doc[end - 1].text in TRAILING:
+            end -= 1
         if end - start == 1 and doc[start].lower_ in PRONOUNS:
             continue
         ents.append(entity if (start, end) == (entity.start, entity.end) else Span(doc, start, end, label=entity.label_))
+        covered.update(range(start, end))  # a surname taken in is no longer the model's ORG
     doc.ents = sorted(ents, key=lambda span: span.start)
     return doc
 

@@ -149,3 +149,21 @@ def test_our_factories_are_registered():
 
     for name in nlp.components.FACTORIES:
         assert Language.has_factory(name) or name in Language.component_names()
+
+
+@pytest.mark.parametrize("text, person, normalized", [
+    # judgments' annexes and English lists write the surname in capitals after the given names
+    ("The applicant, Mr Ivan KOVALENKO, was detained in Kherson.", "Mr Ivan KOVALENKO", "Ivan Kovalenko"),
+    ("1. Ivan Petrovych KOVALENKO, born in 1987, lives in Kharkiv.", "Ivan Petrovych KOVALENKO",
+     "Ivan Petrovych Kovalenko"),
+    ("Ms Olena KOVALENKO-SHEVCHENKO lodged the application.", "Ms Olena KOVALENKO-SHEVCHENKO",
+     "Olena Kovalenko-Shevchenko"),
+])
+def test_english_a_surname_in_capitals_closes_the_name(text, person, normalized):
+    people = [(m.text, m.normalized) for m in nlp.analyse(text, "en").mentions if m.label == "PERSON"]
+    assert people == [(person, normalized)]
+
+
+def test_english_a_country_or_a_case_title_word_in_capitals_is_no_surname():
+    mentions = nlp.analyse("Judge Petro HRYTSENKO AND OTHERS v. UKRAINE\nMr Taras Bondar UKRAINE", "en").mentions
+    assert [m.text for m in mentions if m.label == "PERSON"] == ["Judge Petro HRYTSENKO", "Mr Taras Bondar"]

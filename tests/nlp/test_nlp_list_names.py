@@ -71,3 +71,23 @@ def test_a_known_common_word_in_capitals_is_not_a_surname(text):
 
 def test_the_vocative_reading_of_a_given_name_does_not_win():
     assert _people("Учора Петро Мельник приїхав до Херсона.", "uk") == [("Петро Мельник", "Петро Мельник")]
+
+
+@pytest.mark.parametrize("lang, text, person, normalized", [
+    # signatures and letters write the given name first and the surname in capitals
+    ("uk", "З повагою,\nначальник відділу Олена ШЕВЧЕНКО", "Олена ШЕВЧЕНКО", "Олена Шевченко"),
+    ("uk", "Зателефонував Олені Петрівні БОНДАР щодо сина.", "Олені Петрівні БОНДАР", "Олена Петрівна Бондар"),
+    # a woman's surname in -ник does not decline, where the dictionary's declines
+    ("uk", "Ользі МЕЛЬНИК передали лист.", "Ользі МЕЛЬНИК", "Ольга Мельник"),
+    ("ru", "Директор Иван КОВАЛЕНКО сообщил о переводе.", "Иван КОВАЛЕНКО", "Иван Коваленко"),
+])
+def test_a_given_name_then_the_surname_in_capitals(lang, text, person, normalized):
+    assert (person, normalized) in _people(text, lang)
+
+
+@pytest.mark.parametrize("lang, text, acronym", [
+    ("ru", "Запрос направил в СБУ Андрей ГУР.", "ГУР"),  # an office's acronym beside a name, either side
+    ("ru", "Запрос направил в СБУ Андрей ГУР.", "СБУ"),
+])
+def test_an_acronym_in_capitals_beside_a_name_is_no_surname(lang, text, acronym):
+    assert all(acronym not in name for name, _ in _people(text, lang))
