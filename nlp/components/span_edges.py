@@ -17,13 +17,16 @@ TRAILING = frozenset({"-", "–", "—", ",", ";", ":"})
 
 
 #: words in capitals that end no name: "IVAN KOVALENKO AND OTHERS v. UKRAINE"
+VOWELS = frozenset("aeiouy")
 NOT_SURNAMES = frozenset({"and", "or", "of", "the", "v", "vs", "others", "case", "see", "no", "nos"})
 
 
 def _caps_surname(token: Token) -> bool:
-    """A word in capitals that may be the surname closing a name: letters only, not a function word, not the very
-    name of a place ("UKRAINE", "KHERSON"; "SHEVCHENKO" only leads to Shevchenkivskyi in the index, so it stays)."""
-    if not (token.is_alpha and token.is_upper and len(token) >= 2) or token.lower_ in NOT_SURNAMES:
+    """A word in capitals that may be the surname closing a name: letters only, four or more with a vowel (not an
+    acronym: "SBU", "FSB", "NKVD"), not a function word, not the very name of a place ("UKRAINE", "KHERSON";
+    "SHEVCHENKO" only leads to Shevchenkivskyi in the index, so it stays)."""
+    if not (token.is_alpha and token.is_upper and len(token) >= 4) or token.lower_ in NOT_SURNAMES \
+            or VOWELS.isdisjoint(token.lower_):
         return False
     place = place_index().get(token.lower_)
     return place is None or place.name.lower() != token.lower_

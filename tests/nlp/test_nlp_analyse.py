@@ -164,6 +164,8 @@ def test_english_a_surname_in_capitals_closes_the_name(text, person, normalized)
     assert people == [(person, normalized)]
 
 
-def test_english_a_country_or_a_case_title_word_in_capitals_is_no_surname():
-    mentions = nlp.analyse("Judge Petro HRYTSENKO AND OTHERS v. UKRAINE\nMr Taras Bondar UKRAINE", "en").mentions
-    assert [m.text for m in mentions if m.label == "PERSON"] == ["Judge Petro HRYTSENKO", "Mr Taras Bondar"]
+def test_english_a_country_an_acronym_or_a_case_title_word_in_capitals_is_no_surname():
+    mentions = nlp.analyse("Judge Petro HRYTSENKO AND OTHERS v. UKRAINE\nMr Taras Bondar UKRAINE\n"
+                           "Mr Ivan Melnyk SBU officers came.", "en").mentions
+    assert [m.text for m in mentions if m.label == "PERSON"] == ["Judge Petro HRYTSENKO", "Mr Taras Bondar",
+                                                                  "Mr Ivan Melnyk"]
