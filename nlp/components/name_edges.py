@@ -1,0 +1,75 @@
+"""Ukrainian and Russian name edges: a verb at the start of a sentence is no part of the name after it.
+
+Testimonies open sentences with the verb: "Затримали Коваленка Івана Петровича", "Побили Петренка Олега",
+"Задержали Коваленко Ивана". The models, trained on running text where a capitalised word before a surname is mostly a
+given name, take the verb into the person ("Затримали Коваленка Івана Петровича") or cut the name in two ("Побили
+Петренка" + "Олега"); either way the person cannot be resolved. A leading word the dictionary (pymorphy3) reads first
+as a verb, adverb, conjunction, preposition, particle or pronoun, and never as a name, surname, patronymic or place,
+leaves the span; with `join` a person the model then left in two adjacent pieces on one line becomes one.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from nlp.components.spans import rule_info
+from nlp.morph import analyser
+
+NOT_NAME_POS = frozenset({"VERB", "INFN", "GRND", "ADVB", "CONJ", "PREP", "PRCL", "NPRO", "PRED", "INTJ"})
+NAME_GRAMMEMES = frozenset({"Name", "Surn", "Patr", "Geox"})
+SOURCE = "rule:name_edges"
+
+
+@lru_cache(maxsize=50_000)
+def no_name(word: str, lang: str) -> bool:
+    """True when the dictionary knows the word, reads it first as no noun or adjective, and never as a name."""
+    if not word.isalpha() or not analyser(lang).word_is_known(word.lower()):
+        return False
+    parses = analyser(lang).parse(word)
+    return parses[0].tag.POS in NOT_NAME_POS and not any(NAME_GRAMMEMES & p.tag.grammemes for p in parses)
+
+
+class NameEdges:
+    def __init__(self, lang: str, join: bool = False):
+        if lang not in ("uk", "ru"):
+            raise ValueError(f"svidok_name_edges reads Ukrainian and Russian, not {lang!r}")
+        self.lang = lang
+        self.join = join
+
+    def __call__(self, doc: Doc) -> Doc:
+        info = rule_info(doc)
+        ents, changed = [], False
+        for entity in doc.ents:
+            start = entity.start
+            if entity.label_ == "PERSON":
+                while start < entity.end - 1 and no_name(doc[start].text, self.lang):
+                    start += 1
+            if start > entity.start:
+                info.pop((entity.start_char, entity.end_char), None)
+                entity = Span(doc, start, entity.end, label="PERSON")
+                info[(entity.start_char, entity.end_char)] = (SOURCE, None)
+                changed = True
+            previous = ents[-1] if ents else None
+            if (self.join and previous is not None and entity.label_ == previous.label_ == "PERSON"
+                    and entity.start == previous.end and doc[previous.end - 1].whitespace_ == " "
+                    and info.get((previous.start_char, previous.end_char), ("",))[0] == SOURCE):
+                # only a piece this rule cut loose joins the rest: two names side by side stay two
+                info.pop((previous.start_char, previous.end_char), None)
+                info.pop((entity.start_char, entity.end_char), None)
+                entity = Span(doc, previous.start, entity.end, label="PERSON")
+                info[(entity.start_char, entity.end_char)] = (SOURCE, None)
+                ents[-1] = entity
+                continue
+            ents.append(entity)
+        if changed:
+            doc.ents = ents
+        return doc
+
+
+@Language.factory("svidok_name_edges", assigns=["doc.ents"], requires=["doc.ents"],
+                  default_config={"lang": "uk", "join": False})
+def make_name_edges(nlp: Language, name: str, lang: str, join: bool) -> NameEdges:
+    return NameEdges(lang, join)

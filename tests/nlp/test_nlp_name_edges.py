@@ -1,0 +1,60 @@
+"""A verb opening a sentence is no part of the name after it: "Затримали Коваленка Івана Петровича" (fictional)."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+
+import nlp
+from nlp.components.name_edges import SOURCE, NameEdges
+from nlp.components.spans import rule_info
+
+
+def _run(text, ents, lang="uk", join=True):
+    doc = spacy.blank(lang).make_doc(text)
+    doc.ents = [doc.char_span(text.index(s), text.index(s) + len(s), label=label) for s, label in ents]
+    doc = NameEdges(lang, join)(doc)
+    return doc, [(e.text, e.label_) for e in doc.ents]
+
+
+def test_a_leading_verb_leaves_the_person():
+    doc, ents = _run("Затримали Коваленка Івана Петровича.", [("Затримали Коваленка Івана Петровича", "PERSON")])
+    assert ents == [("Коваленка Івана Петровича", "PERSON")]
+    assert list(rule_info(doc).values()) == [(SOURCE, None)]
+
+
+def test_the_piece_the_model_cut_off_joins_the_name_again():
+    text = "Побили Петренка Олега в підвалі."
+    assert _run(text, [("Побили Петренка", "PERSON"), ("Олега", "PERSON")])[1] == [("Петренка Олега", "PERSON")]
+    assert _run(text, [("Побили Петренка", "PERSON"), ("Олега", "PERSON")], join=False)[1] == \
+        [("Петренка", "PERSON"), ("Олега", "PERSON")]
+
+
+def test_names_side_by_side_that_no_verb_opened_stay_apart():
+    text = "Свідками були Мельник Петро Ганна Ткаченко."
+    ents = [("Мельник Петро", "PERSON"), ("Ганна Ткаченко", "PERSON")]
+    assert _run(text, ents)[1] == ents
+
+
+@pytest.mark.parametrize("text, ents", [
+    ("Купала Іван не прийшов.", [("Купала Іван", "PERSON")]),  # a verb form that is also a surname
+    ("Затримали Херсон і область.", [("Затримали Херсон", "ORG")]),  # only people are trimmed
+    ("Затримали.", [("Затримали", "PERSON")]),  # nothing would be left
+])
+def test_a_word_that_may_be_a_name_other_labels_and_one_word_spans_stay(text, ents):
+    assert _run(text, ents)[1] == ents
+
+
+def test_only_ukrainian_and_russian():
+    with pytest.raises(ValueError):
+        NameEdges("en")
+
+
+@pytest.mark.parametrize("text, person", [
+    ("Затримали Коваленка Івана Петровича.", "Коваленка Івана Петровича"),
+    ("Побили Петренка Олега в СІЗО.", "Петренка Олега"),
+    ("Відвезли Ткаченка Андрія до Курська.", "Ткаченка Андрія"),
+    ("Допитували Мельника Петра три дні.", "Мельника Петра"),
+])
+def test_testimony_sentences_opening_with_the_verb(text, person):
+    assert [m.text for m in nlp.analyse(text, "uk").mentions if m.label == "PERSON"] == [person]
