@@ -16,7 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from nlp.gazetteer import geo_names_pattern, is_common_noun, place_index
-from nlp.morph import analyser
+from nlp.morph import analyser, lemma
 
 _NAME_GRAMMEMES = ("Name", "Surn", "Patr")
 
@@ -45,20 +45,32 @@ def word_feature(word: str, lang: str, extended: bool = False) -> str:
     return f"{first.POS or 'X'}|{first.case or ''}|{'+'.join(names)}|{geo}"
 
 
-class MorphFeatures:
-    """Set token.tag_ to word_feature(token.text)."""
+def word_lemma(word: str, lang: str) -> str:
+    """The dictionary form pymorphy3 reads first for a word ("Харкові" -> "харків"); other tokens lowercased."""
+    return lemma(word, lang) if word[:1].isalpha() else word.lower()
 
-    def __init__(self, lang: str, extended: bool = False):
+
+class MorphFeatures:
+    """Set token.tag_ to word_feature(token.text), and with `lemmas` token.lemma_ to word_lemma(token.text).
+
+    A model whose tok2vec embeds LEMMA shares what it learns of "Харків" with "Харкова", "Харкові" and
+    "Харковом", which NORM (the lowercased form) keeps apart; such a model must run with lemmas on."""
+
+    def __init__(self, lang: str, extended: bool = False, lemmas: bool = False):
         self.lang = lang
         self.extended = extended
+        self.lemmas = lemmas
 
     def __call__(self, doc: Doc) -> Doc:
         for token in doc:
             if not token.is_space:
                 token.tag_ = word_feature(token.text, self.lang, self.extended)
+                if self.lemmas:
+                    token.lemma_ = word_lemma(token.text, self.lang)
         return doc
 
 
-@Language.factory("svidok_morph_features", assigns=["token.tag"], default_config={"lang": "uk", "extended": False})
-def make_morph_features(nlp: Language, name: str, lang: str, extended: bool) -> MorphFeatures:
-    return MorphFeatures(lang, extended)
+@Language.factory("svidok_morph_features", assigns=["token.tag", "token.lemma"],
+                  default_config={"lang": "uk", "extended": False, "lemmas": False})
+def make_morph_features(nlp: Language, name: str, lang: str, extended: bool, lemmas: bool) -> MorphFeatures:
+    return MorphFeatures(lang, extended, lemmas)

@@ -48,3 +48,30 @@ def test_folds_hold_out_every_document_exactly_once():
     assert [d.id for d in fold_documents(documents, 2, 5, seed=14)[1]] != [d.id for d in again]
     with pytest.raises(ValueError):
         fold_documents(documents, 5, 5)
+
+
+def test_the_pipeline_gives_the_model_the_features_it_was_trained_on():
+    # a model trained on lemmas or the extended TAG and run without them degrades silently
+    import spacy
+
+    from nlp.pipelines import PIPELINES
+
+    trained = spacy.util.load_config(train_uk.CONFIG, interpolate=False)["components"]["svidok_morph_features"]
+    running = spacy.util.load_config(PIPELINES["uk"], interpolate=False)["components"]["svidok_morph_features"]
+    assert {k: running.get(k, False) for k in ("extended", "lemmas")} == \
+        {k: trained.get(k, False) for k in ("extended", "lemmas")}
+    committed = spacy.util.load_config(MODEL / "config.cfg", interpolate=False)
+    attrs = committed["components"]["tok2vec"]["model"]["embed"]["attrs"]
+    assert ("LEMMA" in attrs) == bool(running.get("lemmas"))
+
+
+def test_morph_features_give_each_case_form_of_a_name_its_lemma():
+    import spacy
+
+    from nlp.components.morph_features import MorphFeatures
+
+    doc = MorphFeatures("uk", extended=True, lemmas=True)(spacy.blank("uk")("Затримали в Херсоні, везли з Херсона."))
+    assert [t.lemma_ for t in doc if t.text.startswith("Херсон")] == ["херсон", "херсон"]
+    assert [t.lemma_ for t in doc if t.is_punct] == [",", "."]
+    untouched = MorphFeatures("uk", extended=True)(spacy.blank("uk")("в Херсоні"))
+    assert [t.lemma_ for t in untouched] == ["", ""]
