@@ -2,9 +2,9 @@
 
 Lists of detainees, prisoners of war and deported people, court records and official letters write
 "КОВАЛЕНКО Іван Петрович, 1987 р.н.", "КОВАЛЕНКО Иван Петрович, 1987 г.р.", the whole name in capitals
-("ШЕВЧЕНКО ОЛЕНА ВАСИЛІВНА"), or signatures the given name first ("Ольга МЕЛЬНИК"). The models were trained on running text, where this form is rare: they read the
-capitalised surname as an ORG, or leave it out and keep "Іван Петрович" alone, and the person is lost to
-resolution. A span is made when the dictionary (pymorphy3) agrees:
+("ШЕВЧЕНКО ОЛЕНА ВАСИЛІВНА"), or, as signatures do, the given name first ("Ольга МЕЛЬНИК"). The models were
+trained on running text, where these forms are rare: they read the capitalised surname as an ORG, or leave it out
+and keep "Іван Петрович" alone, and the person is lost to resolution. A span is made when the dictionary (pymorphy3) agrees:
 
 - the capitalised word is a surname to it, or a word it does not know (most surnames), never a known common
   word ("СПИСОК Іван", "ЗАЯВА Олени Петрівни" are not people);
@@ -37,7 +37,7 @@ _EDGE_BEFORE = rf"(?<![\w{_APOSTROPHE}-])"
 _EDGE_AFTER = rf"(?![\w{_APOSTROPHE}-])"
 #: a capitalised surname, then a given name and perhaps a patronymic, on one line
 SURNAME_FIRST = re.compile(rf"{_EDGE_BEFORE}({CAPS_WORD})[ \t]+({TITLE_WORD})(?:[ \t]+({TITLE_WORD}))?{_EDGE_AFTER}")
-#: a given name, perhaps a patronymic, then the surname in capitals ("Ольгу МЕЛЬНИК", "Іван Петрович КОВАЛЕНКО"),
+#: a given name, perhaps a patronymic, then the surname in capitals ("Ользі МЕЛЬНИК", "Іван Петрович КОВАЛЕНКО"),
 #: as signatures and official letters write it
 GIVEN_FIRST = re.compile(rf"{_EDGE_BEFORE}({TITLE_WORD})(?:[ \t]+({TITLE_WORD}))?[ \t]+({CAPS_WORD}){_EDGE_AFTER}")
 #: all three in capitals
@@ -59,7 +59,7 @@ def _person(surname: str, name: str, patronymic: str | None, lang: str, given_fi
     surname_cases = name_cases(surname, lang, "Surn")
     if surname_cases:
         # after the given name, a surname in capitals need not agree: the dictionary declines "Мельник" as a man's
-        # name, but a woman's does not decline ("Ольгу МЕЛЬНИК")
+        # surname, but a woman's does not decline ("Ользі МЕЛЬНИК")
         return given_first or bool(surname_cases & cases)
     # an unknown word of three letters beside a name is more often an office's acronym ("Андрій ГУР", "СБУ Андрій")
     # than a surname

@@ -46,15 +46,15 @@ def word_feature(word: str, lang: str, extended: bool = False) -> str:
 
 
 def word_lemma(word: str, lang: str) -> str:
-    """The dictionary form pymorphy3 reads first for a word ("Харкові" -> "харків"); other tokens lowercased."""
+    """The dictionary form pymorphy3 reads first for a word ("Херсоні" -> "херсон"); other tokens lowercased."""
     return lemma(word, lang) if word[:1].isalpha() else word.lower()
 
 
 class MorphFeatures:
     """Set token.tag_ to word_feature(token.text), and with `lemmas` token.lemma_ to word_lemma(token.text).
 
-    A model whose tok2vec embeds LEMMA shares what it learns of "Харків" with "Харкова", "Харкові" and
-    "Харковом", which NORM (the lowercased form) keeps apart; such a model must run with lemmas on."""
+    A model whose tok2vec embeds LEMMA shares what it learns of "Херсон" with "Херсона", "Херсоні" and
+    "Херсоном", which NORM (the lowercased form) keeps apart; such a model must run with lemmas on."""
 
     def __init__(self, lang: str, extended: bool = False, lemmas: bool = False):
         self.lang = lang

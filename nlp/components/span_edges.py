@@ -16,8 +16,8 @@ PRONOUNS = frozenset({"he", "she", "it", "they", "we", "i", "you", "his", "her",
 TRAILING = frozenset({"-", "–", "—", ",", ";", ":"})
 
 
-#: words in capitals that end no name: "IVAN KOVALENKO AND OTHERS v. UKRAINE"
 VOWELS = frozenset("aeiouy")
+#: words in capitals that end no name: "IVAN KOVALENKO AND OTHERS v. UKRAINE"
 NOT_SURNAMES = frozenset({"and", "or", "of", "the", "v", "vs", "others", "case", "see", "no", "nos"})
 
 
