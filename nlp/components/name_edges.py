@@ -6,6 +6,11 @@ given name, take the verb into the person ("Затримали Коваленк�
 Петренка" + "Олега"); either way the person cannot be resolved. A leading word the dictionary (pymorphy3) reads first
 as a verb, adverb, conjunction, preposition, particle or pronoun, and never as a name, surname, patronymic or place,
 leaves the span; with `join` a person the model then left in two adjacent pieces on one line becomes one.
+
+Two more edges of the same kind: a name holds no number, so a list row ("Руденко Дмитро 14.02.2008 Маріуполь") gives
+the name up to the first word with a digit and leaves the date to the date rules; and a heading word the dictionary
+knows only as a common noun leaves a whole name after it ("Лист Ткачук Андрій Миколайович"; two words at least must
+remain, so "Папа Франциск" keeps its title).
 """
 
 from __future__ import annotations
@@ -32,6 +37,15 @@ def no_name(word: str, lang: str) -> bool:
     return parses[0].tag.POS in NOT_NAME_POS and not any(NAME_GRAMMEMES & p.tag.grammemes for p in parses)
 
 
+@lru_cache(maxsize=50_000)
+def common_noun(word: str, lang: str) -> bool:
+    """True when the dictionary knows the word as a noun and never as a name ("Лист", "Заява", "Свідок")."""
+    if not word.isalpha() or not analyser(lang).word_is_known(word.lower()):
+        return False
+    parses = analyser(lang).parse(word)
+    return parses[0].tag.POS == "NOUN" and not any(NAME_GRAMMEMES & p.tag.grammemes for p in parses)
+
+
 class NameEdges:
     def __init__(self, lang: str, join: bool = False):
         if lang not in ("uk", "ru"):
@@ -39,17 +53,26 @@ class NameEdges:
         self.lang = lang
         self.join = join
 
+    def _edges(self, doc: Doc, entity: Span) -> tuple[int, int]:
+        start, end = entity.start, entity.end
+        # a name holds no number: "Руденко Дмитро 14.02.2008 Маріуполь" is a list row, the date its own mention
+        digit = next((i for i in range(start + 1, end) if any(c.isdigit() for c in doc[i].text)), end)
+        end = digit
+        while start < end - 1 and no_name(doc[start].text, self.lang):
+            start += 1
+        # a heading word before a whole name: "Лист Ткачук Андрій Миколайович" (not "Папа Франциск")
+        if end - start >= 3 and common_noun(doc[start].text, self.lang):
+            start += 1
+        return start, end
+
     def __call__(self, doc: Doc) -> Doc:
         info = rule_info(doc)
         ents, changed = [], False
         for entity in doc.ents:
-            start = entity.start
-            if entity.label_ == "PERSON":
-                while start < entity.end - 1 and no_name(doc[start].text, self.lang):
-                    start += 1
-            if start > entity.start:
+            start, end = self._edges(doc, entity) if entity.label_ == "PERSON" else (entity.start, entity.end)
+            if (start, end) != (entity.start, entity.end):
                 info.pop((entity.start_char, entity.end_char), None)
-                entity = Span(doc, start, entity.end, label="PERSON")
+                entity = Span(doc, start, end, label="PERSON")
                 info[(entity.start_char, entity.end_char)] = (SOURCE, None)
                 changed = True
             previous = ents[-1] if ents else None

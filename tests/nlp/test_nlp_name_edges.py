@@ -36,6 +36,20 @@ def test_names_side_by_side_that_no_verb_opened_stay_apart():
     assert _run(text, ents)[1] == ents
 
 
+def test_a_list_row_gives_the_name_without_the_date_and_place_after_it():
+    text = "1. Руденко Дмитро 14.02.2008 Маріуполь"
+    assert _run(text, [("Руденко Дмитро 14.02.2008 Маріуполь", "PERSON")])[1] == [("Руденко Дмитро", "PERSON")]
+
+
+def test_a_heading_word_before_a_whole_name_leaves_it():
+    text = "Лист Ткачук Андрій Миколайович написав сам."
+    assert _run(text, [("Лист Ткачук Андрій Миколайович", "PERSON")])[1] == [("Ткачук Андрій Миколайович", "PERSON")]
+    # before a single name the noun may be a title the name needs, and common-noun surnames are surnames
+    assert _run("Папа Франциск приїхав.", [("Папа Франциск", "PERSON")])[1] == [("Папа Франциск", "PERSON")]
+    assert _run("Мельник Петро Іванович.", [("Мельник Петро Іванович", "PERSON")])[1] == \
+        [("Мельник Петро Іванович", "PERSON")]
+
+
 @pytest.mark.parametrize("text, ents", [
     ("Купала Іван не прийшов.", [("Купала Іван", "PERSON")]),  # a verb form that is also a surname
     ("Затримали Херсон і область.", [("Затримали Херсон", "ORG")]),  # only people are trimmed
