@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from nlp.morph import analyser, lemma, lemmas
+from nlp.morph import analyser, lemma, lemmas, unnamed_pos
 
 DATA = Path(__file__).parent / "data"
 # countries whose small towns matter to this archive: where people were detained, deported or come from
@@ -218,11 +218,9 @@ _CARDINAL_POINTS = frozenset({"захід", "схід", "північ", "пів�
 def is_common_noun(word: str) -> bool:
     """A capitalised Ukrainian word the dictionary knows only as a common noun: no personal-name or Geox reading,
     not a GeoNames place, not a name of data/uk_geo_names.json ("Євангеліє", "Церкви", "Смерті")."""
-    if not word[:1].isupper() or word.isupper() or not analyser("uk").word_is_known(word.lower()):
+    if not word[:1].isupper() or word.isupper() or unnamed_pos(word, "uk") != "NOUN":
         return False
     parses = analyser("uk").parse(word)
-    if parses[0].tag.POS != "NOUN" or any(p.tag.grammemes & {"Name", "Surn", "Patr", "Geox"} for p in parses):
-        return False
     if "anim" in parses[0].tag:  # a person or a being is never a place ("Людини", "Янголові")
         return True
     # plural-only nouns are how villages are named ("у Куровичах", "Микитинцях"); the cardinal points name regions

@@ -70,6 +70,19 @@ def name_cases(word: str, lang: str, grammeme: str) -> frozenset[str]:
     return frozenset(p.tag.case for p in analyser(lang).parse(word) if grammeme in p.tag.grammemes)
 
 
+@lru_cache(maxsize=100_000)
+def unnamed_pos(word: str, lang: str) -> str | None:
+    """The part of speech the dictionary reads first for a word it knows and never reads as a personal name or a
+    place (no Name, Surn, Patr or Geox parse): "Затримали" -> "VERB", "Лист" -> "NOUN"; else None ("Мельник",
+    "Купала", an unknown word)."""
+    if lang not in ("uk", "ru") or not analyser(lang).word_is_known(word.lower()):
+        return None
+    parses = analyser(lang).parse(word)
+    if any(p.tag.grammemes & {*NAME_TAGS, "Geox"} for p in parses):
+        return None
+    return parses[0].tag.POS
+
+
 def is_known(word: str, lang: str) -> bool:
     """True when the word is in the language's dictionary (not guessed from its ending)."""
     return analyser(lang).word_is_known(word.lower())

@@ -4,10 +4,12 @@ Lists of detainees, prisoners of war and deported people, court records and offi
 "КОВАЛЕНКО Іван Петрович, 1987 р.н.", "КОВАЛЕНКО Иван Петрович, 1987 г.р.", the whole name in capitals
 ("ШЕВЧЕНКО ОЛЕНА ВАСИЛІВНА"), or, as signatures do, the given name first ("Ольга МЕЛЬНИК"). The models were
 trained on running text, where these forms are rare: they read the capitalised surname as an ORG, or leave it out
-and keep "Іван Петрович" alone, and the person is lost to resolution. A span is made when the dictionary (pymorphy3) agrees:
+and keep "Іван Петрович" alone, and the person is lost to resolution. A span is made when the dictionary
+(pymorphy3) agrees:
 
-- the capitalised word is a surname to it, or a word it does not know (most surnames), never a known common
-  word ("СПИСОК Іван", "ЗАЯВА Олени Петрівни" are not people);
+- the capitalised word is a surname to it (after the given name in any case: a woman's "Мельник" does not
+  decline), or a word of four letters or more it does not know (most surnames; shorter ones are mostly acronyms,
+  "СБУ", "ГУР"), never a known common word ("СПИСОК Іван", "ЗАЯВА Олени Петрівни" are not people);
 - the next word is a given name the dictionary knows (not one it guesses from the ending: "МАКО Холдінг"), and
   a third word, if any, a patronymic in the same case;
 - all in capitals needs the patronymic: three words, so a heading in capitals is not taken for a name;

@@ -15,35 +15,15 @@ remain, so "Папа Франциск" keeps its title).
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from nlp.components.spans import rule_info
-from nlp.morph import analyser
+from nlp.morph import unnamed_pos
 
+#: what a sentence-opening word that is no part of a name reads as: verbs, adverbs and function words
 NOT_NAME_POS = frozenset({"VERB", "INFN", "GRND", "ADVB", "CONJ", "PREP", "PRCL", "NPRO", "PRED", "INTJ"})
-NAME_GRAMMEMES = frozenset({"Name", "Surn", "Patr", "Geox"})
 SOURCE = "rule:name_edges"
-
-
-@lru_cache(maxsize=50_000)
-def no_name(word: str, lang: str) -> bool:
-    """True when the dictionary knows the word, reads it first as no noun or adjective, and never as a name."""
-    if not word.isalpha() or not analyser(lang).word_is_known(word.lower()):
-        return False
-    parses = analyser(lang).parse(word)
-    return parses[0].tag.POS in NOT_NAME_POS and not any(NAME_GRAMMEMES & p.tag.grammemes for p in parses)
-
-
-@lru_cache(maxsize=50_000)
-def common_noun(word: str, lang: str) -> bool:
-    """True when the dictionary knows the word as a noun and never as a name ("Лист", "Заява", "Свідок")."""
-    if not word.isalpha() or not analyser(lang).word_is_known(word.lower()):
-        return False
-    parses = analyser(lang).parse(word)
-    return parses[0].tag.POS == "NOUN" and not any(NAME_GRAMMEMES & p.tag.grammemes for p in parses)
 
 
 class NameEdges:
@@ -53,15 +33,17 @@ class NameEdges:
         self.lang = lang
         self.join = join
 
+    def _pos(self, token: Token) -> str | None:
+        return unnamed_pos(token.text, self.lang) if token.is_alpha else None
+
     def _edges(self, doc: Doc, entity: Span) -> tuple[int, int]:
-        start, end = entity.start, entity.end
+        start = entity.start
         # a name holds no number: "Руденко Дмитро 14.02.2008 Маріуполь" is a list row, the date its own mention
-        digit = next((i for i in range(start + 1, end) if any(c.isdigit() for c in doc[i].text)), end)
-        end = digit
-        while start < end - 1 and no_name(doc[start].text, self.lang):
+        end = next((i for i in range(start + 1, entity.end) if any(c.isdigit() for c in doc[i].text)), entity.end)
+        while start < end - 1 and self._pos(doc[start]) in NOT_NAME_POS:
             start += 1
         # a heading word before a whole name: "Лист Ткачук Андрій Миколайович" (not "Папа Франциск")
-        if end - start >= 3 and common_noun(doc[start].text, self.lang):
+        if end - start >= 3 and self._pos(doc[start]) == "NOUN":
             start += 1
         return start, end
 

@@ -14,8 +14,6 @@ DETERMINERS = frozenset({"the"})
 PRONOUNS = frozenset({"he", "she", "it", "they", "we", "i", "you", "his", "her", "their", "its"})
 #: punctuation the model sometimes runs a name on into ("Ivan KOVALENKO -")
 TRAILING = frozenset({"-", "–", "—", ",", ";", ":"})
-
-
 VOWELS = frozenset("aeiouy")
 #: words in capitals that end no name: "IVAN KOVALENKO AND OTHERS v. UKRAINE"
 NOT_SURNAMES = frozenset({"and", "or", "of", "the", "v", "vs", "others", "case", "see", "no", "nos"})

@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import spacy
 import srsly
 
 from nlp import train_uk
+from nlp.components.morph_features import MorphFeatures
+from nlp.components.normalizer import precision_table
+from nlp.pipelines import PIPELINES
 
 MODEL = Path(train_uk.__file__).parent / "models" / "uk_ner"
 
@@ -52,10 +56,6 @@ def test_folds_hold_out_every_document_exactly_once():
 
 def test_the_pipeline_gives_the_model_the_features_it_was_trained_on():
     # a model trained on lemmas or the extended TAG and run without them degrades silently
-    import spacy
-
-    from nlp.pipelines import PIPELINES
-
     trained = spacy.util.load_config(train_uk.CONFIG, interpolate=False)["components"]["svidok_morph_features"]
     running = spacy.util.load_config(PIPELINES["uk"], interpolate=False)["components"]["svidok_morph_features"]
     assert {k: running.get(k, False) for k in ("extended", "lemmas")} == \
@@ -65,11 +65,15 @@ def test_the_pipeline_gives_the_model_the_features_it_was_trained_on():
     assert ("LEMMA" in attrs) == bool(running.get("lemmas"))
 
 
+def test_mentions_name_the_committed_models_version_and_find_its_precision():
+    meta = srsly.read_json(MODEL / "meta.json")
+    assert meta["version"] == train_uk.MODEL_VERSION
+    source = spacy.util.load_config(PIPELINES["uk"], interpolate=False)["components"]["svidok_normalizer"]["model_source"]
+    assert source == f"{meta['name']} {meta['version']}"
+    assert source in precision_table()
+
+
 def test_morph_features_give_each_case_form_of_a_name_its_lemma():
-    import spacy
-
-    from nlp.components.morph_features import MorphFeatures
-
     doc = MorphFeatures("uk", extended=True, lemmas=True)(spacy.blank("uk")("Затримали в Херсоні, везли з Херсона."))
     assert [t.lemma_ for t in doc if t.text.startswith("Херсон")] == ["херсон", "херсон"]
     assert [t.lemma_ for t in doc if t.is_punct] == [",", "."]
