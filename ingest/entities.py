@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from archive_schema.models import (Entity, EntityDecision, EntityName, EvidenceItem, Mention, MentionPin, Page,
                                    StageRun, utcnow)
 from archive_schema.search.analysis import name_key
+from archive_schema.search.sync import request_index
 from archive_schema.vocab import StageState
 
 import logging
@@ -252,6 +253,13 @@ def run_nlp(ctx: Context, item_id: str, version: str) -> None:
 
 # --- people's decisions ----------------------------------------------------------------------------------------
 
+def _reindex_items_naming(session: Session, *entity_ids: str) -> None:
+    """A decision changes which entity, under which names, the pages of these entities' items carry in the index:
+    promise those items to the index in the decision's transaction."""
+    for (item_id,) in session.execute(select(Mention.item_id).where(Mention.entity_id.in_(entity_ids)).distinct()):
+        request_index(session, item_id)
+
+
 class DecisionError(ValueError):
     """A merge or split that cannot be done (unknown entity, different kinds, nothing to split)."""
 
@@ -272,6 +280,7 @@ def merge(session: Session, keep_id: str, other_id: str, *, actor: str) -> Entit
     if keep.kind != other.kind:
         raise DecisionError(f"cannot merge a {other.kind} into a {keep.kind}")
     other.merged_into_id = keep.id
+    _reindex_items_naming(session, other.id, keep.id)
     known = {n.name for n in keep.names}
     for alias in list(other.names):
         if alias.name not in known:
@@ -302,6 +311,8 @@ def split(session: Session, entity_id: str, mention_ids: list[str], *, actor: st
     total = session.scalar(select(func.count()).select_from(Mention).where(Mention.entity_id == entity_id))
     if len(mentions) == total:
         raise DecisionError("a split must leave at least one mention with the entity")
+    for item_id in {m.item_id for m in mentions}:
+        request_index(session, item_id)  # their pages name the new entity
     new = Entity(kind=source.kind, key=source.key, name=(name or mentions[0].normalized or mentions[0].text)[:500],
                  origin="manual", properties={"split_from": source.id})
     session.add(new)
@@ -373,6 +384,7 @@ def rename(session: Session, entity_id: str, name: str, *, actor: str) -> Entity
     if not name or len(name) > 500:
         raise DecisionError("a name must have 1 to 500 characters")
     old, entity.name, entity.origin = entity.name, name, "manual"
+    _reindex_items_naming(session, entity.id)  # the new name finds their pages
     if name not in {n.name for n in entity.names}:
         session.add(EntityName(entity_id=entity.id, name=name, key=name_key(name), origin="manual"))
     session.add(EntityDecision(action="rename", entity_id=entity.id, actor=actor, details={"from": old, "to": name}))

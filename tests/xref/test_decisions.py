@@ -9,11 +9,12 @@ from sqlalchemy import func, select, update
 
 from archive_schema import audit, policy, xref
 from archive_schema.models import AuditEvent, Collection, Entity, EntityDecision, EvidenceItem, Mention
+from archive_schema.search import Access, Query
 from ingest import entities
 from ingest.pipeline import process, reprocess
 
 from . import corpus
-from .conftest import MovedModel, entity_of, ingest_corpus, moved
+from .conftest import MovedModel, entity_of, ingest_corpus, moved, pages_of_entity
 
 
 def _decide(ctx, decide):
@@ -317,3 +318,27 @@ def test_split_pins_carry_over_and_are_reported_on_each_database(settings, ctx, 
     assert _mentions(ctx, cellmate) == {"Kovalenko"}
     assert _pins(ctx).counts == {"exact": 0, "moved": 1, "lost": 0}
     assert [p.text for p in _pins(ctx, state="moved", entity_id=cellmate).pins] == ["Vania Kovalenko"]
+
+
+def test_the_index_follows_each_decision(archive):
+    """A search for an entity finds the pages people filed under it, as soon as they decide."""
+    ivan, olena = entity_of(archive, "Ivan Kovalenko"), entity_of(archive, "Olena Bondarenko")
+    with archive.db.reader() as session:
+        olena_page = session.execute(select(Mention.item_id, Mention.page_number)
+                                     .where(Mention.text == "Olena Bondarenko")).one()
+        english = session.scalar(select(Mention.id).where(Mention.text == "Ivan Kovalenko"))
+    assert tuple(olena_page) not in pages_of_entity(archive, ivan)
+
+    _decide(archive, lambda s: entities.merge(s, ivan, olena, actor="investigator"))  # a wrong merge ...
+    assert tuple(olena_page) in pages_of_entity(archive, ivan)
+    new = _decide(archive, lambda s: entities.split(s, ivan, [english], actor="investigator"))  # ... and a split
+    with archive.db.reader() as session:
+        english_page = session.execute(select(Mention.item_id, Mention.page_number)
+                                       .where(Mention.id == english)).one()
+    assert pages_of_entity(archive, new) == {tuple(english_page)}
+
+    _decide(archive, lambda s: entities.rename(s, new, "Ivan Kovalenko (born 1990)", actor="investigator"))
+    assert pages_of_entity(archive, new) == {tuple(english_page)}  # (and the index has caught up)
+    results = archive.search.search(Query.parse('person:"born 1990"', access=Access.everything()))
+    assert {(item.item_id, page.page_number) for item in results.items for page in item.pages} == {
+        tuple(english_page)}  # the name given by hand finds the page
