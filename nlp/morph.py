@@ -100,13 +100,62 @@ def _title(word: str, original: str, names: bool = False) -> str:
 
 
 def normalize_phrase(text: str, lang: str, names: bool = False) -> str:
-    """Lemmatise each word of a span, keeping punctuation, numbers and capitalisation."""
-    convert = name_lemma if names else lemma
+    """Lemmatise each word of a span, keeping punctuation, numbers and capitalisation. A personal name's words
+    are read in the one case and gender they share (see ``name_reading``)."""
+    matches = list(_WORD.finditer(text))
+    if names:
+        reading = name_reading(tuple(m.group() for m in matches), lang)
+        lemmas_ = [name_in_reading(m.group(), lang, reading) for m in matches]
+    else:
+        lemmas_ = [lemma(m.group(), lang) for m in matches]
     out, last = [], 0
-    for match in _WORD.finditer(text):
+    for match, word_lemma in zip(matches, lemmas_):
         out.append(text[last:match.start()])
-        word = match.group()
-        out.append(_title(convert(word, lang), word, names))
+        out.append(_title(word_lemma, match.group(), names))
         last = match.end()
     out.append(text[last:])
     return re.sub(r"\s+", " ", "".join(out)).strip()
+
+
+def _name_parses(word: str, lang: str) -> list:
+    return [p for p in analyser(lang).parse(word) if p.tag.grammemes & set(NAME_TAGS) and p.tag.number != "plur"]
+
+
+def _fits(parse, case: str, gender: str) -> bool:
+    """The parse is of this case and gender; a surname of common gender (Fixd, ms-f) fits either."""
+    grammemes = parse.tag.grammemes
+    return parse.tag.case == case and (parse.tag.gender == gender or bool(grammemes & {"Fixd", "ms-f"}))
+
+
+@lru_cache(maxsize=100_000)
+def name_reading(words: tuple[str, ...], lang: str) -> tuple[str, str] | None:
+    """The (case, gender) that most words of one personal name can be read in: "Ганну Петрівну Мельник" is a
+    woman in the accusative, so "Ганну" is not the dative of a surname "Ганн"; "Олександра Івановича" a man in
+    the genitive, "Олександра Іванівна" a woman. Ties go to the likelier parses (the Russian dictionary knows
+    how often each is seen: "Дмитрия" is rarely a woman's name), then to the nominative (lists and headings name
+    people in it), then to the dictionary's order; None without a dictionary or a name-tagged word."""
+    if lang not in ("uk", "ru"):
+        return None
+    parses = [_name_parses(word, lang) for word in words]
+    readings = dict.fromkeys((p.tag.case, g) for word in parses for p in word for g in ("masc", "femn")
+                             if p.tag.case and _fits(p, p.tag.case, g))
+    if not readings:
+        return None
+
+    def rank(reading: tuple[str, str]) -> tuple:
+        fitting = [next((p for p in word if _fits(p, *reading)), None) for word in parses]
+        found = [p for p in fitting if p is not None]
+        return (-len(found), -round(sum(p.score for p in found), 6), reading[0] != "nomn", reading[0] == "voct",
+                sum(word.index(p) for word, p in zip(parses, fitting) if p is not None))
+
+    return min(readings, key=rank)
+
+
+def name_in_reading(word: str, lang: str, reading: tuple[str, str] | None) -> str:
+    """One word of a personal name in the nominative, read in the name's case and gender when it can be."""
+    if reading is not None:
+        for parse in _name_parses(word, lang):
+            if _fits(parse, *reading):
+                inflected = parse.inflect({"nomn", "sing"})
+                return inflected.word if inflected else parse.normal_form
+    return name_lemma(word, lang)

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 import nlp
+from nlp.morph import normalize_phrase
 from conftest import TESTIMONIES
 
 
@@ -57,6 +58,23 @@ def test_person_normalised_to_nominative_with_patronymic_kept():
     mention = next(m for m in nlp.analyse("Затримали Коваленка Івана Петровича.", lang="uk").mentions
                    if m.label == "PERSON")
     assert mention.normalized == "Коваленко Іван Петрович"
+
+
+@pytest.mark.parametrize("name, lang, nominative", [
+    # the words of one name share a case and a gender: a woman keeps her name and surname
+    ("Ганну Петрівну Мельник", "uk", "Ганна Петрівна Мельник"),  # not the dative of a surname "Ганн"
+    ("Олену Попову", "uk", "Олена Попова"),
+    ("Валентина Карпенко", "uk", "Валентина Карпенко"),
+    ("Олександри Іванівни", "uk", "Олександра Іванівна"),
+    ("Олександра Івановича Руденка", "uk", "Олександр Іванович Руденко"),
+    ("Петра Коваленка", "uk", "Петро Коваленко"),
+    ("Сергієм Бондаренком", "uk", "Сергій Бондаренко"),
+    ("Ивановой Марии Петровны", "ru", "Иванова Мария Петровна"),
+    ("Дмитрия Медведева", "ru", "Дмитрий Медведев"),  # "Дмитрия" is also a rare woman's name
+    ("Светлана Яковлева", "ru", "Светлана Яковлева"),
+])
+def test_a_name_is_read_in_the_case_and_gender_its_words_share(name, lang, nominative):
+    assert normalize_phrase(name, lang, names=True) == nominative
 
 
 def test_places_are_normalised_to_geonames_across_scripts():
