@@ -7,9 +7,14 @@ Resolution is deliberately conservative, because a wrong merge puts one person's
   pins that disagree about one mention leave it unlinked rather than guess (``xref.pins`` reports the pins no
   mention carries any more);
 * facilities resolve by gazetteer id, places by GeoNames id (or their name key when unknown);
-* a person needs at least two name words (given name and surname, patronymic ignored) to be created or matched:
+* a person needs at least two name words (given name and surname) to be created or matched:
   ``Коваленка Івана Петровича``, ``Иван Коваленко`` and ``Ivan Kovalenko`` share the key of
   ``{ivan, kovalenko}`` across scripts and cases, while ``Марія Коваленко`` is someone else;
+* the patronymic tells people of one name apart: ``Руденко Олександр Іванович`` and ``Руденко Александр
+  Сергеевич`` are two people (``Іванович``, ``Иванович`` and ``Ivanovych`` are one patronymic). A name without
+  one links to the person of that name named in the same document, else to the only person of that name in the
+  archive (confidence ``ONLY_CANDIDATE``); when several are known it goes to an entity of its own, the name
+  without a patronymic, for a person to merge;
 * a lone surname links to the one person of the same document who carries it, or stays unresolved;
 * merged entities forward to the entity they were merged into, so merges survive reprocessing.
 """
@@ -27,6 +32,7 @@ from archive_schema.models import (Entity, EntityDecision, EntityName, EvidenceI
 from archive_schema.search.analysis import name_key
 from archive_schema.search.sync import request_index
 from archive_schema.vocab import StageState
+from nlp.mentions import PATRONYMIC
 
 import logging
 
@@ -37,20 +43,32 @@ log = logging.getLogger(__name__)
 KIND_OF_LABEL = {"PERSON": "person", "LOCATION": "place", "FACILITY": "facility", "ORG": "org"}
 LABEL_OF_KIND = {kind: label for label, kind in KIND_OF_LABEL.items()}
 PAGE_BATCH = 32
-_PATRONYMIC = re.compile(r"(?:ович|евич|євич|йович|ьович|овна|евна|івна|ївна|ична|ovych|ovich|evich|ievich|"
-                         r"yovych|ovna|evna|ivna|yivna|ichna)$", re.IGNORECASE)
 _INITIAL = re.compile(r"^\w\.?$")
 
 
 def person_key(name: str) -> str:
     """Key of a personal name in the nominative: given name and surname keys, sorted; patronymics and initials
     left out, so word order and the presence of a patronymic do not matter."""
-    words = [w for w in re.split(r"[\s.]+", name) if w and not _INITIAL.match(w) and not _PATRONYMIC.search(w)]
+    words = [w for w in re.split(r"[\s.]+", name) if w and not _INITIAL.match(w) and not PATRONYMIC.search(w)]
     return " ".join(sorted(k for k in (name_key(w) for w in words) if k))
+
+
+def patronymic_key(name: str) -> str:
+    """Key of the patronymic of a personal name in the nominative, "" when it has none: the same across scripts
+    and between Ukrainian and Russian (``Сергійович``, ``Сергеевич``, ``Serhiyovych``), different for a
+    daughter (``Сергіївна``)."""
+    words = [w for w in re.split(r"[\s.]+", name) if w and not _INITIAL.match(w) and PATRONYMIC.search(w)]
+    return " ".join(k for k in (name_key(w) for w in words) if k)
 
 
 #: link confidence of a pin carried over to a mention whose span a new model moved (an exact span: 1.0)
 CARRIED_PIN = 0.9
+#: a name without a patronymic linked to the one person of that name (with a patronymic) named in its document
+SAME_DOCUMENT = 0.9
+#: ... or, when its document names none, to the only person of that name with a patronymic in the archive
+ONLY_CANDIDATE = 0.8
+#: a lone surname linked to the one person of its document who carries it
+LONE_SURNAME = 0.6
 
 
 @dataclass
@@ -74,8 +92,8 @@ class PinSpan:
 class Resolver:
     """Resolves mentions to entities within one transaction, with a cache of what it found or created."""
 
-    def __init__(self, session: Session, sha256: str):
-        self.session, self.sha256 = session, sha256
+    def __init__(self, session: Session, sha256: str, item_id: str | None = None):
+        self.session, self.sha256, self.item_id = session, sha256, item_id
         self.cache: dict[tuple[str, str], str] = {}
         self.names: set[tuple[str, str]] = set()
         self.pins: dict[int, list[PinSpan]] = {}  # page number -> the pins on that page of this original
@@ -84,6 +102,8 @@ class Resolver:
                 .join(Entity, Entity.id == MentionPin.entity_id).where(MentionPin.sha256 == sha256)):
             self.pins.setdefault(number, []).append(PinSpan(start, end, entity_id, kind))
         self.people_here: dict[str, set[str]] = {}  # surname key -> person entity ids seen in this document
+        self.named_here: dict[str, set[str]] = {}  # person key -> person entity ids linked in this document
+        self.people: dict[str, list[Entity]] = {}  # person key -> the machine's person entities of that key
 
     def resolve(self, page_number: int, mention) -> Resolution:
         kind = KIND_OF_LABEL.get(mention.label)
@@ -96,13 +116,15 @@ class Resolver:
         key = self.key(kind, mention, name)
         if not key:
             return Resolution(None, None)
-        if kind == "person" and " " not in key:
-            return Resolution(None, None)  # a lone surname: settled after the document is read
-        entity_id = self.find_or_create(kind, key, name, mention)
         if kind == "person":
-            for word in key.split():
-                self.people_here.setdefault(word, set()).add(entity_id)
-        return Resolution(entity_id, 1.0)
+            patronymic = patronymic_key(name)
+            if " " not in key or not patronymic:
+                # a lone surname, or a name that may be one of several people: settled after the document is read
+                return Resolution(None, None)
+            entity_id = self.person(key, patronymic, name, mention)
+            self.seen_here(key, entity_id)
+            return Resolution(entity_id, 1.0)
+        return Resolution(self.find_or_create(kind, key, name, mention), 1.0)
 
     def pinned(self, page_number: int, mention, kind: str | None) -> Resolution | None:
         """What people decided about this mention: the pin of exactly its span, else the pins of its kind that
@@ -120,15 +142,103 @@ class Resolver:
             return Resolution(None, None, held=True)
         return Resolution(near.pop(), CARRIED_PIN)
 
-    def settle_surnames(self, mentions: Iterable[Mention]) -> None:
-        """Link lone surnames to the single person of this document who carries that name, if there is one."""
+    def settle(self, mentions: Iterable[Mention]) -> None:
+        """Once the document is read: link the names without a patronymic (see the module's notes), then the lone
+        surnames to the single person of this document who carries that name, if there is one."""
+        mentions = [m for m in mentions if m.label == "PERSON" and not m.entity_id]
+        lone = []
         for mention in mentions:
-            if mention.label != "PERSON" or mention.entity_id:
+            name = (mention.normalized or mention.text).strip()
+            key = person_key(name)
+            if " " not in key:
+                lone.append((mention, key))
                 continue
-            key = person_key(mention.normalized or mention.text)
-            candidates = self.people_here.get(key, set()) if key and " " not in key else set()
+            mention.entity_id, mention.link_confidence = self.person_without_patronymic(key, name, mention)
+            self.seen_here(key, mention.entity_id)
+        for mention, key in lone:
+            candidates = self.people_here.get(key, set()) if key else set()
             if len(candidates) == 1:
-                mention.entity_id, mention.link_confidence = next(iter(candidates)), 0.6
+                mention.entity_id, mention.link_confidence = next(iter(candidates)), LONE_SURNAME
+
+    def seen_here(self, key: str, entity_id: str) -> None:
+        self.named_here.setdefault(key, set()).add(entity_id)
+        for word in key.split():
+            self.people_here.setdefault(word, set()).add(entity_id)
+
+    def candidates(self, key: str) -> list[Entity]:
+        """The person entities the machine made for this key, oldest first (split-off entities are people's
+        decisions: only pins link to them)."""
+        if key not in self.people:
+            self.people[key] = [entity for entity in self.session.scalars(
+                select(Entity).where(Entity.kind == "person", Entity.key == key).order_by(Entity.created_at, Entity.id))
+                if "split_from" not in (entity.properties or {})]
+        return self.people[key]
+
+    def person(self, key: str, patronymic: str, name: str, mention) -> str:
+        """The person of this name and patronymic; the one person of this name known without a patronymic
+        learns it; else a new person, and then the names without a patronymic that were guessed to be the one
+        other person of this name are no longer a guess anyone can make: they go to the name's own entity."""
+        known = self.candidates(key)
+        same = [e for e in known if _patronymic(e) == patronymic]
+        if same:
+            return self.named(self.forward(same[0].id), "person", name, mention)
+        survivors = self.survivors(key)
+        if len(survivors) == 1 and not _patronymic(survivors[0]):
+            self.learn_patronymic(survivors[0], patronymic, name)
+            return self.named(survivors[0].id, "person", name, mention)
+        entity = self.create("person", key, name, mention, {"patronymic": patronymic})
+        guessed = [m for m in self.session.scalars(select(Mention).where(
+            Mention.entity_id.in_([e.id for e in survivors]), Mention.link_confidence == ONLY_CANDIDATE))
+            if not patronymic_key(m.normalized or m.text)]
+        if guessed:
+            first = guessed[0]
+            bucket = self.bucket(key, (first.normalized or first.text).strip(), first)
+            for moved in guessed:
+                if bucket != moved.entity_id:
+                    moved.entity_id, moved.link_confidence = bucket, 1.0
+                    self.named(bucket, "person", (moved.normalized or moved.text).strip(), moved)
+                    if moved.item_id != self.item_id:
+                        request_index(self.session, moved.item_id)  # their pages now name another entity
+        return self.named(entity.id, "person", name, mention)
+
+    def person_without_patronymic(self, key: str, name: str, mention) -> tuple[str, float]:
+        here = self.named_here.get(key, set())
+        if len(here) == 1:
+            (entity_id,) = here
+            sure = 1.0 if not _patronymic(self.session.get(Entity, entity_id)) else SAME_DOCUMENT
+            return self.named(entity_id, "person", name, mention), sure
+        survivors = self.survivors(key)
+        if len(here) < 2 and len(survivors) == 1:
+            sure = 1.0 if not _patronymic(survivors[0]) else ONLY_CANDIDATE
+            return self.named(survivors[0].id, "person", name, mention), sure
+        return self.named(self.bucket(key, name, mention), "person", name, mention), 1.0
+
+    def survivors(self, key: str) -> list[Entity]:
+        """The people of this name: the machine's entities of the key after merges, oldest first."""
+        ids = dict.fromkeys(self.forward(e.id) for e in self.candidates(key))
+        return [self.session.get(Entity, id) for id in ids]
+
+    def bucket(self, key: str, name: str, mention) -> str:
+        """The entity of a name written without a patronymic when that name is several people's (or no one's
+        yet): the oldest such entity, followed where a person merged it, else a new one."""
+        bare = next((e for e in self.candidates(key) if not _patronymic(e)), None)
+        if bare is None:
+            bare = self.create("person", key, name, mention, {})
+        return self.forward(bare.id)
+
+    def learn_patronymic(self, entity: Entity, patronymic: str, name: str) -> None:
+        """The one person of a name, known so far without a patronymic, is named with one: it is theirs now, and
+        the mentions without it that were linked for certain become the guess they are now."""
+        entity.properties = {**(entity.properties or {}), "patronymic": patronymic}
+        if entity.origin == "machine":
+            entity.name = display_name("person", name, None)
+        exact_pin = (select(MentionPin.id).join(EvidenceItem, EvidenceItem.sha256 == MentionPin.sha256)
+                     .where(EvidenceItem.id == Mention.item_id, MentionPin.page_number == Mention.page_number,
+                            MentionPin.start == Mention.start, MentionPin.end == Mention.end).exists())
+        for mention in self.session.scalars(select(Mention).where(
+                Mention.entity_id == entity.id, Mention.link_confidence == 1.0, ~exact_pin)):
+            if not patronymic_key(mention.normalized or mention.text):  # (resolved before patronymics counted)
+                mention.link_confidence = ONLY_CANDIDATE
 
     @staticmethod
     def key(kind: str, mention, name: str) -> str:
@@ -146,13 +256,21 @@ class Resolver:
             found = self.session.scalar(select(Entity.id).where(Entity.kind == kind, Entity.key == key)
                                         .order_by(Entity.created_at, Entity.id).limit(1))
             if found is None:
-                entity = Entity(kind=kind, key=key, name=display_name(kind, name, mention),
-                                properties=facility_properties(key) if kind == "facility" else {})
-                self.session.add(entity)
-                self.session.flush()
-                found = entity.id
+                found = self.create(kind, key, name, mention,
+                                    facility_properties(key) if kind == "facility" else {}).id
             cached = self.cache[(kind, key)] = self.forward(found)
-        # the spellings people search for: a person's lemma; a facility's or place's words as written
+        return self.named(cached, kind, name, mention)
+
+    def create(self, kind: str, key: str, name: str, mention, properties: dict) -> Entity:
+        entity = Entity(kind=kind, key=key, name=display_name(kind, name, mention), properties=properties)
+        self.session.add(entity)
+        self.session.flush()
+        if kind == "person":
+            self.candidates(key).append(entity)
+        return entity
+
+    def named(self, cached: str, kind: str, name: str, mention) -> str:
+        """Record the spellings people search for: a person's lemma; a facility's or place's words as written."""
         spellings = [name] if kind in ("person", "org") else [mention.text.strip()]
         if kind == "place" and mention.normalized:
             spellings.append(mention.normalized)
@@ -177,6 +295,10 @@ class Resolver:
                 break
             entity_id = target
         return entity_id
+
+
+def _patronymic(entity: Entity) -> str:
+    return (entity.properties or {}).get("patronymic") or ""
 
 
 def display_name(kind: str, name: str, mention) -> str:
@@ -214,7 +336,7 @@ def run_nlp(ctx: Context, item_id: str, version: str) -> None:
     try:
         with ctx.db.sessions.begin() as session:
             session.execute(delete(Mention).where(Mention.item_id == item_id))
-            resolver = Resolver(session, sha256)
+            resolver = Resolver(session, sha256, item_id)
             languages: dict[str, int] = {}
             stored: list[Mention] = []
             last = 0
@@ -239,7 +361,7 @@ def run_nlp(ctx: Context, item_id: str, version: str) -> None:
                         if row.label == "PERSON" and link.entity_id is None and not link.held:
                             stored.append(row)
                 session.flush()
-            resolver.settle_surnames(stored)
+            resolver.settle(stored)
             item = session.get(EvidenceItem, item_id)
             if not item.languages and languages:
                 item.languages = sorted(languages, key=languages.get, reverse=True)

@@ -12,7 +12,7 @@ Columns (header row, any order, case and spaces ignored; a few aliases accepted)
 
 A person already in the registry is recognised by the cross-script key of the name (``ingest.entities.
 person_key``: Коваленко Іван = Ivan Kovalenko = Коваленко Иван) and the date of birth, and is updated, not
-added again: the newer status wins, the source is added to the person's sources. Without a date of birth two
+added again (two different patronymics are two people: ``ingest.entities.patronymic_key``): the newer status wins, the source is added to the person's sources. Without a date of birth two
 people of the same name cannot be told apart: such a row joins the one undated person of that name when there
 is exactly one, and is otherwise added and reported as a possible duplicate.
 
@@ -41,7 +41,7 @@ from archive_schema import audit
 from archive_schema.inquiries import PersonStatus, RegistryPerson
 from archive_schema.models import Entity
 
-from .entities import person_key
+from .entities import patronymic_key, person_key
 
 MAX_FILE_SIZE = 50 * 1024 * 1024
 MAX_UNPACKED = 200 * 1024 * 1024
@@ -272,7 +272,7 @@ def import_registry(session: Session, path: Path, *, source: str, actor: str = a
         raise RegistryFileError("say where the list comes from: --source")
     rows, encoding = read_rows(path)
     report = ImportReport(encoding=encoding)
-    seen: dict[tuple[str, dt.date | None], RegistryPerson] = {}
+    seen: dict[tuple[str, str, dt.date | None], RegistryPerson] = {}
     for number, cells in rows:
         row, errors = check_row(number, cells, source)
         if row is None:
@@ -286,13 +286,13 @@ def import_registry(session: Session, path: Path, *, source: str, actor: str = a
 
 
 def _upsert(session: Session, row: Row, report: ImportReport,
-            seen: dict[tuple[str, dt.date | None], RegistryPerson]) -> None:
-    key = person_key(row.name)[:500]
-    person = seen.get((key, row.birth_date)) or _existing(session, key, row, report)
+            seen: dict[tuple[str, str, dt.date | None], RegistryPerson]) -> None:
+    key, patronymic = person_key(row.name)[:500], patronymic_key(row.name)
+    person = seen.get((key, patronymic, row.birth_date)) or _existing(session, key, patronymic, row, report)
     if person is None:
         person = RegistryPerson(name=row.name, name_key=key, birth_date=row.birth_date, status=row.status,
                                 status_date=row.status_date, place=row.place, region=row.region,
-                                sources=[row.source], entity_id=_entity_of(session, key))
+                                sources=[row.source], entity_id=_entity_of(session, key, patronymic))
         session.add(person)
         session.flush()
         report.added += 1
@@ -312,11 +312,12 @@ def _upsert(session: Session, row: Row, report: ImportReport,
             report.updated += 1
         else:
             report.unchanged += 1
-    seen[(key, row.birth_date)] = person
+    seen[(key, patronymic, row.birth_date)] = person
 
 
-def _existing(session: Session, key: str, row: Row, report: ImportReport) -> RegistryPerson | None:
-    same = list(session.scalars(select(RegistryPerson).where(RegistryPerson.name_key == key).limit(50)))
+def _existing(session: Session, key: str, patronymic: str, row: Row, report: ImportReport) -> RegistryPerson | None:
+    same = [p for p in session.scalars(select(RegistryPerson).where(RegistryPerson.name_key == key).limit(50))
+            if not _other_father(patronymic, patronymic_key(p.name))]
     if row.birth_date is not None:
         return next((p for p in same if p.birth_date == row.birth_date), None)
     undated = [p for p in same if p.birth_date is None]
@@ -327,29 +328,42 @@ def _existing(session: Session, key: str, row: Row, report: ImportReport) -> Reg
     return None
 
 
-def _entity_of(session: Session, key: str) -> str | None:
-    found = list(session.scalars(select(Entity.id).where(Entity.kind == "person", Entity.key == key,
-                                                         Entity.merged_into_id.is_(None)).limit(2)))
-    return found[0] if len(found) == 1 else None
+def _entity_of(session: Session, key: str, patronymic: str) -> str | None:
+    """The person entity of this name: the only one, unless its patronymic is another; of several, the only one of
+    this patronymic."""
+    found = list(session.scalars(select(Entity).where(Entity.kind == "person", Entity.key == key,
+                                                      Entity.merged_into_id.is_(None)).limit(20)))
+    theirs = [(e.properties or {}).get("patronymic") for e in found]
+    if patronymic and theirs.count(patronymic) == 1:
+        return found[theirs.index(patronymic)].id
+    return found[0].id if len(found) == 1 and not _other_father(patronymic, theirs[0]) else None
+
+
+def _other_father(patronymic: str, theirs: str | None) -> bool:
+    """Two known patronymics that differ: two people, whatever else they share."""
+    return bool(patronymic and theirs and theirs != patronymic)
 
 
 def match_persons(session: Session, name: str, birth_date: dt.date | None = None,
                   limit: int = 20) -> list[tuple[str, str, RegistryPerson | Entity]]:
     """Registry persons and person entities whose name matches ``name`` across scripts: ("registry"|"entity",
-    how it matched, the row). A registry person with a different known date of birth does not match."""
+    how it matched, the row). A person with a different known date of birth or patronymic does not match."""
     key = person_key(name)
     if not key:
         return []
-    words = set(key.split())
+    words, patronymic = set(key.split()), patronymic_key(name)
     found: list[tuple[str, str, RegistryPerson | Entity]] = []
     for person in session.scalars(select(RegistryPerson).where(RegistryPerson.name_key == key).limit(limit)):
         if birth_date and person.birth_date and person.birth_date != birth_date:
+            continue
+        if _other_father(patronymic, patronymic_key(person.name)):
             continue
         how = "name and date of birth" if birth_date and person.birth_date == birth_date else "name"
         found.append(("registry", how, person))
     for entity in session.scalars(select(Entity).where(Entity.kind == "person", Entity.key == key,
                                                        Entity.merged_into_id.is_(None)).limit(limit)):
-        found.append(("entity", "name", entity))
+        if not _other_father(patronymic, (entity.properties or {}).get("patronymic")):
+            found.append(("entity", "name", entity))
     if not found and len(words) > 1:  # a surname and a given name: also people of the same surname
         for person in session.scalars(select(RegistryPerson).where(
                 RegistryPerson.name_key.like(f"%{sorted(words, key=len)[-1]}%")).limit(limit)):

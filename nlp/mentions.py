@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 LABELS = ("PERSON", "LOCATION", "FACILITY", "DATE", "ORG")
+
+#: the ending of an East Slavic patronymic, in Cyrillic or in the common romanisations: Петрович, Іванівна,
+#: Сергеевич, Petrovych, Ivanovna …
+PATRONYMIC = re.compile(r"(?:ович|евич|євич|йович|ьович|овна|евна|івна|ївна|ична|ovych|ovich|evich|ievich|"
+                        r"yovych|ovna|evna|ivna|yivna|ichna)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,41 @@ def test_the_same_person_in_two_scripts_and_two_lists_is_one_person(db, tmp_path
         assert [(kind, how) for kind, how, _ in found] == [("registry", "name and date of birth")]
 
 
+def test_a_row_is_linked_to_the_person_of_its_patronymic_never_to_a_namesake(db, tmp_path):
+    from archive_schema.models import Entity
+    from ingest.entities import patronymic_key, person_key
+
+    names = ("Руденко Олександр Іванович", "Руденко Олександр Сергійович", "Мельник Ганна Петрівна")
+    with db.sessions.begin() as session:
+        people = [Entity(kind="person", key=person_key(n), name=n, properties={"patronymic": patronymic_key(n)})
+                  for n in names]
+        session.add_all(people)
+        session.flush()
+        ids = [p.id for p in people]
+    run(db, write_csv(tmp_path / "a.csv", [
+        ["Rudenko Oleksandr Serhiyovych", "pow", "1990-01-01", "", "", ""],  # the second, in Latin script
+        ["Руденко Олександр", "pow", "1991-01-01", "", "", ""],  # which of the two? none
+        ["Мельник Ганна Іванівна", "civilian detainee", "", "", "", ""],  # one Ганна Мельник, another father
+        ["Мельник Ганна", "civilian detainee", "1970-01-01", "", "", ""]]))  # the only Ганна Мельник
+    linked = {(p.name, p.entity_id) for p in persons(db)}
+    assert linked == {("Rudenko Oleksandr Serhiyovych", ids[1]), ("Руденко Олександр", None),
+                      ("Мельник Ганна Іванівна", None), ("Мельник Ганна", ids[2])}
+
+
+def test_undated_namesakes_with_different_patronymics_are_two_people(db, tmp_path):
+    run(db, write_csv(tmp_path / "a.csv", [["Руденко Олександр Іванович", "pow", "", "", "", ""]]))
+    report = run(db, write_csv(tmp_path / "b.csv", [
+        ["Руденко Александр Сергеевич", "civilian detainee", "", "", "", ""],  # another father: another man
+        ["Rudenko Oleksandr Ivanovych", "released", "", "2023-01-01", "", ""]]), source="List B")  # the first
+    assert (report.added, report.updated) == (1, 1)
+    assert {(p.name, p.status) for p in persons(db)} == {("Руденко Олександр Іванович", "released"),
+                                                        ("Руденко Александр Сергеевич", "civilian_detainee")}
+    with db.reader() as session:  # a family asking after Олександр Іванович is not shown his namesake
+        assert [p.name for _, _, p in match_persons(session, "Руденко Олександр Іванович")] == [
+            "Руденко Олександр Іванович"]
+        assert len(match_persons(session, "Олександр Руденко")) == 2  # without a patronymic: both
+
+
 def test_an_older_status_does_not_overwrite_a_newer_one(db, tmp_path):
     run(db, write_csv(tmp_path / "new.csv", [["Ivan Kovalenko", "released", "1980-02-03", "2023-01-10", "", ""]]))
     run(db, write_csv(tmp_path / "old.csv", [["Іван Коваленко", "pow", "1980-02-03", "2022-05-01", "", ""]]),
