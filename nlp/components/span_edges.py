@@ -7,6 +7,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from nlp.gazetteer import place_index
+from nlp.mentions import PATRONYMIC
 
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "sir", "lady", "judge", "professor", "prof", "lord", "dame"})
 DETERMINERS = frozenset({"the"})
@@ -63,11 +64,44 @@ def _titled_names(doc: Doc) -> list[Span]:
     return spans
 
 
+#: what a patronymic-like word also names: "Ivanovycha Street", "Petrivska Square"
+STREET_WORDS = frozenset({"street", "avenue", "square", "lane", "road", "boulevard", "prospekt", "highway"})
+
+
+def _name_word(token: Token) -> bool:
+    """Could be a word of a name: capitalised letters, not a function word, title, street or a date the model
+    found ("Monday")."""
+    return token.is_alpha and (token.is_title or _caps_surname(token)) and not token.is_stop \
+        and token.lower_ not in NOT_SURNAMES and token.lower_ not in TITLES and token.lower_ not in STREET_WORDS \
+        and token.ent_type_ not in ("DATE", "TIME", "CARDINAL", "ORDINAL")
+
+
+def _patronymic_names(doc: Doc, covered: set[int]) -> list[Span]:
+    """"Oleksandr Ivanovych Rudenko", "RUDENKO Oleksandr Ivanovych": a patronymic between a given name and a
+    surname, or after both, makes three words one person, whatever the model made of them (it reads
+    "Oleksandr" as a place)."""
+    spans = []
+    i = 0
+    while i + 2 < len(doc):
+        words = doc[i:i + 3]
+        if not any(t.i in covered for t in words) and all(map(_name_word, words)) \
+                and (PATRONYMIC.search(words[1].text) or PATRONYMIC.search(words[2].text)) \
+                and all(t.whitespace_ == " " for t in words[:2]):
+            spans.append(Span(doc, i, i + 3, label="PERSON"))
+            i += 3
+            continue
+        i += 1
+    return spans
+
+
 @Language.component("svidok_span_edges", assigns=["doc.ents"], requires=["doc.ents"])
 def fix_span_edges(doc: Doc) -> Doc:
-    """Titled names are PERSON ("Mr Ivan Petrenko", title included), a surname in capitals joins the name before
-    it; strip a leading "the" and a trailing dash or comma; drop lone pronouns."""
+    """Titled names are PERSON ("Mr Ivan Petrenko", title included), and so are three name words with a patronymic;
+    a surname in capitals joins the name before it; strip a leading "the" and a trailing dash or comma; drop lone
+    pronouns."""
     ents = _titled_names(doc)
+    covered = {i for span in ents for i in range(span.start, span.end)}
+    ents += _patronymic_names(doc, covered)
     covered = {i for span in ents for i in range(span.start, span.end)}
     for entity in doc.ents:
         start, end = entity.start, entity.end

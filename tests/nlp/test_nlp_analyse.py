@@ -182,6 +182,17 @@ def test_english_a_surname_in_capitals_closes_the_name(text, person, normalized)
     assert people == [(person, normalized)]
 
 
+@pytest.mark.parametrize("text, people", [
+    # a patronymic between two name words, or after them, makes one person of the three
+    ("Oleksandr Ivanovych Rudenko was seen in Olenivka.", ["Oleksandr Ivanovych Rudenko"]),
+    ("1. RUDENKO Oleksandr Ivanovych, born in 1979, Kherson.", ["RUDENKO Oleksandr Ivanovych"]),
+    ("Halyna Serhiivna Bondar wrote to the Ombudsman on 3 May 2022.", ["Halyna Serhiivna Bondar"]),
+    ("On Monday Ivanovych Street was closed.", []),  # a day and a street are no one's name
+])
+def test_english_a_patronymic_holds_a_name_together(text, people):
+    assert [m.text for m in nlp.analyse(text, "en").mentions if m.label == "PERSON"] == people
+
+
 def test_english_a_country_an_acronym_or_a_case_title_word_in_capitals_is_no_surname():
     mentions = nlp.analyse("Judge Petro HRYTSENKO AND OTHERS v. UKRAINE\nMr Taras Bondar UKRAINE\n"
                            "Mr Ivan Melnyk SBU officers came.", "en").mentions
