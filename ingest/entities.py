@@ -61,6 +61,8 @@ def patronymic_key(name: str) -> str:
     return " ".join(k for k in (name_key(w) for w in words) if k)
 
 
+#: the entity property that holds the key of a person's patronymic (patronymic_key)
+PATRONYMIC_KEY = "patronymic_key"
 #: link confidence of a pin carried over to a mention whose span a new model moved (an exact span: 1.0)
 CARRIED_PIN = 0.9
 #: a name without a patronymic linked to the one person of that name (with a patronymic) named in its document
@@ -179,14 +181,14 @@ class Resolver:
         learns it; else a new person, and then the names without a patronymic that were guessed to be the one
         other person of this name are no longer a guess anyone can make: they go to the name's own entity."""
         known = self.candidates(key)
-        same = [e for e in known if _patronymic(e) == patronymic]
+        same = [e for e in known if patronymic_of(e) == patronymic]
         if same:
             return self.named(self.forward(same[0].id), "person", name, mention)
         survivors = self.survivors(key)
-        if len(survivors) == 1 and not _patronymic(survivors[0]):
+        if len(survivors) == 1 and not patronymic_of(survivors[0]):
             self.learn_patronymic(survivors[0], patronymic, name)
             return self.named(survivors[0].id, "person", name, mention)
-        entity = self.create("person", key, name, mention, {"patronymic": patronymic})
+        entity = self.create("person", key, name, mention, {PATRONYMIC_KEY: patronymic})
         guessed = [m for m in self.session.scalars(select(Mention).where(
             Mention.entity_id.in_([e.id for e in survivors]), Mention.link_confidence == ONLY_CANDIDATE))
             if not patronymic_key(m.normalized or m.text)]
@@ -205,11 +207,11 @@ class Resolver:
         here = self.named_here.get(key, set())
         if len(here) == 1:
             (entity_id,) = here
-            sure = 1.0 if not _patronymic(self.session.get(Entity, entity_id)) else SAME_DOCUMENT
+            sure = 1.0 if not patronymic_of(self.session.get(Entity, entity_id)) else SAME_DOCUMENT
             return self.named(entity_id, "person", name, mention), sure
         survivors = self.survivors(key)
         if len(here) < 2 and len(survivors) == 1:
-            sure = 1.0 if not _patronymic(survivors[0]) else ONLY_CANDIDATE
+            sure = 1.0 if not patronymic_of(survivors[0]) else ONLY_CANDIDATE
             return self.named(survivors[0].id, "person", name, mention), sure
         return self.named(self.bucket(key, name, mention), "person", name, mention), 1.0
 
@@ -221,7 +223,7 @@ class Resolver:
     def bucket(self, key: str, name: str, mention) -> str:
         """The entity of a name written without a patronymic when that name is several people's (or no one's
         yet): the oldest such entity, followed where a person merged it, else a new one."""
-        bare = next((e for e in self.candidates(key) if not _patronymic(e)), None)
+        bare = next((e for e in self.candidates(key) if not patronymic_of(e)), None)
         if bare is None:
             bare = self.create("person", key, name, mention, {})
         return self.forward(bare.id)
@@ -229,7 +231,7 @@ class Resolver:
     def learn_patronymic(self, entity: Entity, patronymic: str, name: str) -> None:
         """The one person of a name, known so far without a patronymic, is named with one: it is theirs now, and
         the mentions without it that were linked for certain become the guess they are now."""
-        entity.properties = {**(entity.properties or {}), "patronymic": patronymic}
+        entity.properties = {**(entity.properties or {}), PATRONYMIC_KEY: patronymic}
         if entity.origin == "machine":
             entity.name = display_name("person", name, None)
         exact_pin = (select(MentionPin.id).join(EvidenceItem, EvidenceItem.sha256 == MentionPin.sha256)
@@ -297,8 +299,9 @@ class Resolver:
         return entity_id
 
 
-def _patronymic(entity: Entity) -> str:
-    return (entity.properties or {}).get("patronymic") or ""
+def patronymic_of(entity: Entity) -> str:
+    """The key of the patronymic a person entity was named with, "" when none."""
+    return (entity.properties or {}).get(PATRONYMIC_KEY) or ""
 
 
 def display_name(kind: str, name: str, mention) -> str:

@@ -41,7 +41,7 @@ from archive_schema import audit
 from archive_schema.inquiries import PersonStatus, RegistryPerson
 from archive_schema.models import Entity
 
-from .entities import patronymic_key, person_key
+from .entities import patronymic_key, patronymic_of, person_key
 
 MAX_FILE_SIZE = 50 * 1024 * 1024
 MAX_UNPACKED = 200 * 1024 * 1024
@@ -333,7 +333,7 @@ def _entity_of(session: Session, key: str, patronymic: str) -> str | None:
     this patronymic."""
     found = list(session.scalars(select(Entity).where(Entity.kind == "person", Entity.key == key,
                                                       Entity.merged_into_id.is_(None)).limit(20)))
-    theirs = [(e.properties or {}).get("patronymic") for e in found]
+    theirs = [patronymic_of(e) for e in found]
     if patronymic and theirs.count(patronymic) == 1:
         return found[theirs.index(patronymic)].id
     return found[0].id if len(found) == 1 and not _other_father(patronymic, theirs[0]) else None
@@ -362,7 +362,7 @@ def match_persons(session: Session, name: str, birth_date: dt.date | None = None
         found.append(("registry", how, person))
     for entity in session.scalars(select(Entity).where(Entity.kind == "person", Entity.key == key,
                                                        Entity.merged_into_id.is_(None)).limit(limit)):
-        if not _other_father(patronymic, (entity.properties or {}).get("patronymic")):
+        if not _other_father(patronymic, patronymic_of(entity)):
             found.append(("entity", "name", entity))
     if not found and len(words) > 1:  # a surname and a given name: also people of the same surname
         for person in session.scalars(select(RegistryPerson).where(

@@ -70,7 +70,7 @@ def test_a_row_is_linked_to_the_person_of_its_patronymic_never_to_a_namesake(db,
 
     names = ("Руденко Олександр Іванович", "Руденко Олександр Сергійович", "Мельник Ганна Петрівна")
     with db.sessions.begin() as session:
-        people = [Entity(kind="person", key=person_key(n), name=n, properties={"patronymic": patronymic_key(n)})
+        people = [Entity(kind="person", key=person_key(n), name=n, properties={"patronymic_key": patronymic_key(n)})
                   for n in names]
         session.add_all(people)
         session.flush()

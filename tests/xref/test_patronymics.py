@@ -67,8 +67,8 @@ def test_the_patronymic_tells_two_people_of_one_name_apart(archive, tmp_path):
     serhiyovych = entity_of(archive, "Руденко Олександр Сергійович")
     assert ivanovych != serhiyovych
     assert entity_of(archive, "Руденко Александр Сергеевич") == serhiyovych  # Сергеевич is Сергійович in Russian
-    assert _entity(archive, ivanovych) == ("Руденко Олександр Іванович", {"patronymic": "IvnvC"})
-    assert _entity(archive, serhiyovych)[1] == {"patronymic": "sIrHvC"}
+    assert _entity(archive, ivanovych) == ("Руденко Олександр Іванович", {"patronymic_key": "IvnvC"})
+    assert _entity(archive, serhiyovych)[1] == {"patronymic_key": "sIrHvC"}
 
 
 def test_a_name_without_patronymic_goes_to_the_person_its_document_names(archive, tmp_path):
@@ -108,7 +108,7 @@ def test_the_only_person_of_a_name_learns_the_patronymic_and_the_guess_says_so(a
 
     _ingest(archive, tmp_path, "list_uk.txt", LIST_UK)
     assert entity_of(archive, "РУДЕНКО Олександр Іванович") == person
-    assert _entity(archive, person) == ("Руденко Олександр Іванович", {"patronymic": "IvnvC"})
+    assert _entity(archive, person) == ("Руденко Олександр Іванович", {"patronymic_key": "IvnvC"})
     # the letter never gave the patronymic: its link is now the guess that there is one such person
     assert _link(archive, "Олександр Руденко") == (person, entities.ONLY_CANDIDATE)
 
