@@ -118,7 +118,12 @@ def normalize_phrase(text: str, lang: str, names: bool = False) -> str:
 
 
 def _name_parses(word: str, lang: str) -> list:
-    return [p for p in analyser(lang).parse(word) if p.tag.grammemes & set(NAME_TAGS) and p.tag.number != "plur"]
+    """The readings of one word of a personal name: as a name, surname or patronymic when the dictionary has one;
+    else as a noun or adjective (a surname it does not know, "Верболоза"; "Щасного"), animate first. Singular."""
+    parses = [p for p in analyser(lang).parse(word) if p.tag.number != "plur"]
+    named = [p for p in parses if p.tag.grammemes & set(NAME_TAGS)]
+    return named or sorted((p for p in parses if p.tag.POS in ("NOUN", "ADJF")),
+                           key=lambda p: "anim" not in p.tag.grammemes)
 
 
 def _fits(parse, case: str, gender: str) -> bool:
@@ -154,8 +159,11 @@ def name_reading(words: tuple[str, ...], lang: str) -> tuple[str, str] | None:
 def name_in_reading(word: str, lang: str, reading: tuple[str, str] | None) -> str:
     """One word of a personal name in the nominative, read in the name's case and gender when it can be."""
     if reading is not None:
-        for parse in _name_parses(word, lang):
+        parses = _name_parses(word, lang)
+        for parse in parses:
             if _fits(parse, *reading):
                 inflected = parse.inflect({"nomn", "sing"})
                 return inflected.word if inflected else parse.normal_form
+        if reading[0] == "nomn" and not analyser(lang).word_is_known(word.lower()):
+            return word.lower()  # a word the dictionary does not know, in a name read in the nominative: as written
     return name_lemma(word, lang)

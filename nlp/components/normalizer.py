@@ -13,6 +13,7 @@ from spacy.tokens import Doc, Span
 from nlp.components.spans import rule_info
 from nlp.dates import normalize_date
 from nlp.gazetteer import find_place
+from nlp.language import detect_language
 from nlp.mentions import LABELS, Mention
 from nlp.morph import normalize_phrase
 
@@ -27,6 +28,7 @@ _TITLE_PREFIX = re.compile(r"^(?:(?:" + "|".join(sorted(TITLES, key=len, reverse
 
 
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
 def _capitalised(name: str) -> str:
@@ -90,7 +92,10 @@ class Normalizer:
             return value, value
         if label == "PERSON":
             bare = _TITLE_PREFIX.sub("", text) or text
-            normalized = normalize_phrase(bare, self.lang, names=True) if self.lang in ("uk", "ru") else _capitalised(bare)
+            # the name's own language: "Коваленка Івана Петровича" in an English subject line or Russian text is
+            # read by the Ukrainian dictionary
+            lang = detect_language(bare, default=self.lang) if _CYRILLIC.search(bare) else "en"
+            normalized = normalize_phrase(bare, lang, names=True) if lang in ("uk", "ru") else _capitalised(bare)
             return normalized, None
         if label == "LOCATION":
             place = find_place(text, self.lang)
