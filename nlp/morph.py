@@ -99,6 +99,7 @@ def _title(word: str, original: str, names: bool = False) -> str:
     return word
 
 
+@lru_cache(maxsize=100_000)
 def normalize_phrase(text: str, lang: str, names: bool = False) -> str:
     """Lemmatise each word of a span, keeping punctuation, numbers and capitalisation. A personal name's words
     are read in the one case and gender they share (see ``name_reading``)."""

@@ -36,6 +36,11 @@ def _capitalised(name: str) -> str:
     return _LETTERS.sub(lambda m: m.group().capitalize() if m.group().isupper() else m.group(), name)
 
 
+@lru_cache(maxsize=100_000)
+def _name_language(name: str, pipeline_lang: str) -> str:
+    return detect_language(name, default=pipeline_lang) if _CYRILLIC.search(name) else "en"
+
+
 @lru_cache(maxsize=None)
 def precision_table() -> dict[str, dict[str, float]]:
     """Measured precision per source and label (nlp/data/precision.json), used as mention confidence."""
@@ -94,7 +99,7 @@ class Normalizer:
             bare = _TITLE_PREFIX.sub("", text) or text
             # the name's own language: "Коваленка Івана Петровича" in an English subject line or Russian text is
             # read by the Ukrainian dictionary
-            lang = detect_language(bare, default=self.lang) if _CYRILLIC.search(bare) else "en"
+            lang = _name_language(bare, self.lang)
             normalized = normalize_phrase(bare, lang, names=True) if lang in ("uk", "ru") else _capitalised(bare)
             return normalized, None
         if label == "LOCATION":

@@ -80,17 +80,13 @@ def _patronymic_names(doc: Doc, covered: set[int]) -> list[Span]:
     """"Oleksandr Ivanovych Rudenko", "RUDENKO Oleksandr Ivanovych": a patronymic between a given name and a
     surname, or after both, makes three words one person, whatever the model made of them (it reads
     "Oleksandr" as a place)."""
-    spans = []
-    i = 0
-    while i + 2 < len(doc):
+    spans: list[Span] = []
+    patronymics = [t.i for t in doc if t.is_alpha and len(t) > 5 and PATRONYMIC.search(t.text)]
+    for i in sorted({start for p in patronymics for start in (p - 1, p - 2) if start >= 0}):
         words = doc[i:i + 3]
-        if not any(t.i in covered for t in words) and all(map(_name_word, words)) \
-                and (PATRONYMIC.search(words[1].text) or PATRONYMIC.search(words[2].text)) \
-                and all(t.whitespace_ == " " for t in words[:2]):
+        if len(words) == 3 and not (spans and i < spans[-1].end) and not any(t.i in covered for t in words) \
+                and all(t.whitespace_ == " " for t in words[:2]) and all(map(_name_word, words)):
             spans.append(Span(doc, i, i + 3, label="PERSON"))
-            i += 3
-            continue
-        i += 1
     return spans
 
 
