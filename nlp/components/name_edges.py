@@ -8,9 +8,10 @@ as a verb, adverb, conjunction, preposition, particle or pronoun, and never as a
 leaves the span; with `join` a person the model then left in two adjacent pieces on one line becomes one.
 
 Two more edges of the same kind: a name holds no number, so a list row ("Руденко Дмитро 14.02.2008 Маріуполь") gives
-the name up to the first word with a digit and leaves the date to the date rules; and a heading word the dictionary
+the name up to the first word with a digit (and up to the line break before it: "Коваленко И. П.\nФКУ СИЗО-2") and
+leaves the date to the date rules; and a heading word the dictionary
 knows only as a common noun leaves a whole name after it ("Лист Ткачук Андрій Миколайович"; two words at least must
-remain, so "Папа Франциск" keeps its title).
+remain, so "Папа Франциск" keeps its title). With `leading = false` only the number edge applies (ru.cfg).
 """
 
 from __future__ import annotations
@@ -27,19 +28,27 @@ SOURCE = "rule:name_edges"
 
 
 class NameEdges:
-    def __init__(self, lang: str, join: bool = False):
+    def __init__(self, lang: str, join: bool = False, leading: bool = True):
         if lang not in ("uk", "ru"):
             raise ValueError(f"svidok_name_edges reads Ukrainian and Russian, not {lang!r}")
         self.lang = lang
         self.join = join
+        self.leading = leading
 
     def _pos(self, token: Token) -> str | None:
         return unnamed_pos(token.text, self.lang) if token.is_alpha else None
 
     def _edges(self, doc: Doc, entity: Span) -> tuple[int, int]:
         start = entity.start
-        # a name holds no number: "Руденко Дмитро 14.02.2008 Маріуполь" is a list row, the date its own mention
+        # a name holds no number: "Руденко Дмитро 14.02.2008 Маріуполь" is a list row, the date its own mention;
+        # and the line with the number is none of the name ("Коваленко И. П.\nФКУ СИЗО-2 г. Таганрог")
         end = next((i for i in range(start + 1, entity.end) if any(c.isdigit() for c in doc[i].text)), entity.end)
+        if end < entity.end:
+            end = next((i for i in range(start + 1, end) if "\n" in doc[i - 1].whitespace_ or doc[i].is_space), end)
+            while end - start > 1 and doc[end - 1].is_space:
+                end -= 1
+        if not self.leading:
+            return start, end
         while start < end - 1 and self._pos(doc[start]) in NOT_NAME_POS:
             start += 1
         # a heading word before a whole name: "Лист Ткачук Андрій Миколайович" (not "Папа Франциск")
@@ -75,6 +84,6 @@ class NameEdges:
 
 
 @Language.factory("svidok_name_edges", assigns=["doc.ents"], requires=["doc.ents"],
-                  default_config={"lang": "uk", "join": False})
-def make_name_edges(nlp: Language, name: str, lang: str, join: bool) -> NameEdges:
-    return NameEdges(lang, join)
+                  default_config={"lang": "uk", "join": False, "leading": True})
+def make_name_edges(nlp: Language, name: str, lang: str, join: bool, leading: bool) -> NameEdges:
+    return NameEdges(lang, join, leading)

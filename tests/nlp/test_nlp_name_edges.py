@@ -41,6 +41,23 @@ def test_a_list_row_gives_the_name_without_the_date_and_place_after_it():
     assert _run(text, [("Руденко Дмитро 14.02.2008 Маріуполь", "PERSON")])[1] == [("Руденко Дмитро", "PERSON")]
 
 
+def test_the_line_with_the_number_is_no_part_of_the_name():
+    """An OCR'd parcel receipt: the addressee, then the prison on the next line."""
+    text = "Передача для: Коваленко И. П.\nФКУ СИЗО-2 г. Таганрог"
+    assert _run(text, [("Коваленко И. П.\nФКУ СИЗО-2 г. Таганрог", "PERSON")], lang="ru")[1] == [
+        ("Коваленко И. П.", "PERSON")]
+    people = [m.text for m in nlp.analyse(text, lang="ru").mentions if m.label == "PERSON"]
+    assert people == ["Коваленко И. П."]
+
+
+def test_russian_keeps_a_leading_word_the_dictionary_reads_as_no_name():
+    """ru.cfg applies the number edge only: pymorphy reads "Франк" as no name, natasha knows better."""
+    doc = spacy.blank("ru").make_doc("Франк Де Блекере приехал.")
+    doc.ents = [doc.char_span(0, 16, label="PERSON")]
+    assert [e.text for e in NameEdges("ru", leading=False)(doc).ents] == ["Франк Де Блекере"]
+    assert [e.text for e in NameEdges("ru")(doc).ents] == ["Де Блекере"]
+
+
 def test_a_heading_word_before_a_whole_name_leaves_it():
     text = "Лист Ткачук Андрій Миколайович написав сам."
     assert _run(text, [("Лист Ткачук Андрій Миколайович", "PERSON")])[1] == [("Ткачук Андрій Миколайович", "PERSON")]
