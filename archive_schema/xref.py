@@ -189,6 +189,16 @@ class PinList:
 
 
 @dataclass
+class EntityListEntry:
+    """An entity and how often it is mentioned."""
+
+    id: str
+    kind: str
+    name: str
+    mentions: int
+
+
+@dataclass
 class EntitySummary:
     """An entity with its names, mention counts and decision history."""
 
@@ -204,16 +214,9 @@ class EntitySummary:
     by_label: list[NamedCount]
     by_item: list[NamedCount] = field(metadata={"description": "items with the most mentions (at most 50)"})
     decisions: list[Decision]
-
-
-@dataclass
-class EntityListEntry:
-    """An entity and how often it is mentioned."""
-
-    id: str
-    kind: str
-    name: str
-    mentions: int
+    namesakes: list[EntityListEntry] = field(default_factory=list, metadata={
+        "description": "other people of the same given name and surname (told apart by the patronymic, or a name "
+                       "written without one), mentioned in items the caller may see"})
 
 
 @dataclass
@@ -427,9 +430,17 @@ def entity_summary(session: Session, entity_id: str) -> EntitySummary | None:
                  for d in session.scalars(select(EntityDecision).where(or_(
                      EntityDecision.entity_id == entity.id, EntityDecision.other_id == entity.id))
                      .order_by(EntityDecision.at, EntityDecision.id).limit(500))]
+    namesakes = []
+    if entity.kind == "person" and merged_into is None:
+        seen = func.count(Mention.id)
+        namesakes = [EntityListEntry(id, "person", name, n) for id, name, n in session.execute(
+            select(Entity.id, Entity.name, seen).join(Mention, Mention.entity_id == Entity.id)
+            .where(Entity.kind == "person", Entity.key == entity.key, Entity.id != entity.id,
+                   Entity.merged_into_id.is_(None), _visible(Mention.item_id))
+            .group_by(Entity.id, Entity.name).order_by(seen.desc(), Entity.name).limit(50))]
     return EntitySummary(entity.id, entity.kind, entity.name, entity.origin, dict(entity.properties or {}),
                          merged_into, merged_from, names, sum(c.count for c in by_label), by_label, by_item,
-                         decisions)
+                         decisions, namesakes)
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:

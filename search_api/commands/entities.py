@@ -101,6 +101,8 @@ def entity_show(entity_id: str, as_json: bool) -> None:
     click.echo(f"mentions: {summary.mentions} (" + ", ".join(f"{c.key} {c.count}" for c in summary.by_label) + ")")
     for count in summary.by_item:
         click.echo(f"  item {count.key}: {count.count}")
+    for other in summary.namesakes:
+        click.echo(f"same name: {other.id}  {other.name} ({other.mentions} mentions)")
     for decision in summary.decisions:
         click.echo(f"{decision.at:%Y-%m-%d %H:%M} {decision.actor} {decision.action} "
                    f"{decision.other_id or ''} {json.dumps(decision.details, ensure_ascii=False)}")

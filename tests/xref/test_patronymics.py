@@ -5,9 +5,10 @@ people; a document that names "Олександр Руденко" only must not 
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from archive_schema.models import Entity, Mention
+from archive_schema import policy, xref
+from archive_schema.models import Entity, EvidenceItem, Mention
 from ingest import entities
 from ingest.bulk import ingest_paths
 from ingest.pipeline import process, reprocess
@@ -30,8 +31,6 @@ def _ingest(ctx, folder, name: str, text: str) -> None:
 
 
 def _link(ctx, text: str, item_name: str | None = None) -> tuple[str | None, float | None]:
-    from archive_schema.models import EvidenceItem
-
     with ctx.db.reader() as session:
         query = select(Mention.entity_id, Mention.link_confidence).where(Mention.text == text)
         if item_name:
@@ -88,6 +87,17 @@ def test_a_name_without_patronymic_is_not_filed_under_one_of_several_people(arch
     assert bare not in (entity_of(archive, "РУДЕНКО Олександр Іванович"),
                         entity_of(archive, "Руденко Александр Сергеевич"))
     assert confidence == 1.0 and _entity(archive, bare) == ("Олександр Руденко", {})
+    ivanovych = entity_of(archive, "РУДЕНКО Олександр Іванович")
+    serhiyovych = entity_of(archive, "Руденко Александр Сергеевич")
+    with archive.db.reader() as session:  # each entry names the others of its name, for a person to decide
+        assert {e.id for e in xref.entity_summary(session, bare).namesakes} == {ivanovych, serhiyovych}
+        assert {e.id for e in xref.entity_summary(session, ivanovych).namesakes} == {bare, serhiyovych}
+    with archive.db.sessions.begin() as session:  # ... among the items the reader may see
+        session.execute(update(EvidenceItem).values(classification="public"))
+        session.execute(update(EvidenceItem).where(EvidenceItem.filename == "list_ru.txt")
+                        .values(classification="confidential"))
+    with archive.db.reader() as session, policy.acting_as(policy.Actor("viewer-tester", "viewer")):
+        assert {e.id for e in xref.entity_summary(session, bare).namesakes} == {ivanovych}
     # the next such document joins that entity, left for a person to merge into the right one
     _ingest(archive, tmp_path, "bare_uk_2.txt", BARE_UK.replace("5 березня", "6 березня"))
     assert _link(archive, "Олександр Руденко", "bare_uk_2.txt")[0] == bare
@@ -124,7 +134,7 @@ def test_the_only_person_of_a_name_learns_the_patronymic_and_the_guess_says_so(a
 
 
 def test_reprocessing_an_archive_resolved_before_patronymics_counted_tells_the_namesakes_apart(archive, tmp_path):
-    from sqlalchemy import delete, update
+    from sqlalchemy import delete
 
     from archive_schema.models import EntityName
 
