@@ -12,9 +12,10 @@ Columns (header row, any order, case and spaces ignored; a few aliases accepted)
 
 A person already in the registry is recognised by the cross-script key of the name (``ingest.entities.
 person_key``: Коваленко Іван = Ivan Kovalenko = Коваленко Иван) and the date of birth, and is updated, not
-added again (two different patronymics are two people: ``ingest.entities.patronymic_key``): the newer status wins, the source is added to the person's sources. Without a date of birth two
-people of the same name cannot be told apart: such a row joins the one undated person of that name when there
-is exactly one, and is otherwise added and reported as a possible duplicate.
+added again (two different patronymics are two people: ``ingest.entities.patronymic_key``): the newer status
+wins, the source is added to the person's sources. Without a date of birth two people of the same name cannot
+be told apart: such a row joins the one undated person of that name when there is exactly one, and is otherwise
+added and reported as a possible duplicate.
 
 Bad rows are reported one by one (row number, column, why) and skipped; the rest are imported. A file that
 cannot be read at all (too large, not CSV/XLSX, no header, required columns missing) imports nothing.
