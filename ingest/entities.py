@@ -53,12 +53,30 @@ def person_key(name: str) -> str:
     return " ".join(sorted(k for k in (name_key(w) for w in words) if k))
 
 
+#: Ukrainian and Russian patronymics whose keys differ beyond the vowels name_key drops, each group one father's
+#: name (the first spelling's key stands for the group; romanisations follow their script's key)
+SAME_PATRONYMIC = (
+    ("Миколайович", "Николаевич"), ("Миколаївна", "Николаевна"),
+    ("Якович", "Яковлевич"), ("Яківна", "Яковлевна"),
+    ("Костянтинович", "Константинович"), ("Костянтинівна", "Константиновна"),
+    ("Пилипович", "Филиппович"), ("Пилипівна", "Филипповна"),
+    ("Йосипович", "Иосифович", "Осипович"), ("Йосипівна", "Иосифовна", "Осиповна"),
+    ("Юхимович", "Ефимович"), ("Юхимівна", "Ефимовна"),
+    ("Гнатович", "Ігнатович", "Игнатьевич"), ("Гнатівна", "Ігнатівна", "Игнатьевна"),
+    ("Панасович", "Опанасович", "Афанасьевич"), ("Панасівна", "Опанасівна", "Афанасьевна"),
+    ("Омелянович", "Емельянович"), ("Омелянівна", "Емельяновна"),
+    ("Хомівна", "Фоминична"), ("Іллівна", "Ильинична"),
+)
+_PATRONYMIC_KEYS = {name_key(spelling): name_key(group[0]) for group in SAME_PATRONYMIC for spelling in group}
+
+
 def patronymic_key(name: str) -> str:
     """Key of the patronymic of a personal name in the nominative, "" when it has none: the same across scripts
-    and between Ukrainian and Russian (``Сергійович``, ``Сергеевич``, ``Serhiyovych``), different for a
-    daughter (``Сергіївна``)."""
+    and between Ukrainian and Russian (``Сергійович``, ``Сергеевич``, ``Serhiyovych``; ``Миколайович``,
+    ``Николаевич``), different for a daughter (``Сергіївна``)."""
     words = [w for w in re.split(r"[\s.]+", name) if w and not _INITIAL.match(w) and PATRONYMIC.search(w)]
-    return " ".join(k for k in (name_key(w) for w in words) if k)
+    keys = (name_key(w) for w in words)
+    return " ".join(_PATRONYMIC_KEYS.get(k, k) for k in keys if k)
 
 
 #: the entity property that holds the key of a person's patronymic (patronymic_key)

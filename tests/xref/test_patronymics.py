@@ -5,6 +5,7 @@ people; a document that names "Олександр Руденко" only must not 
 """
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select, update
 
 from archive_schema import policy, xref
@@ -56,6 +57,22 @@ def _letter_page(ctx) -> tuple[str, int]:
     with ctx.db.reader() as session:
         return tuple(session.execute(select(Mention.item_id, Mention.page_number)
                                      .where(Mention.text == "Олександр Руденко")).one())
+
+
+@pytest.mark.parametrize("one, other", [
+    ("Сергійович", "Сергеевич"), ("Serhiyovych", "Sergeevich"), ("Іванівна", "Ivanovna"),
+    # a father's name Ukrainian and Russian spell with other consonants
+    ("Миколайович", "Николаевич"), ("Mykolaiovych", "Nikolaevich"), ("Костянтинівна", "Konstantinovna"),
+    ("Якович", "Яковлевич"), ("Йосипович", "Иосифович"), ("Пилипівна", "Филипповна"),
+])
+def test_one_patronymic_in_both_languages_and_scripts(one, other):
+    assert entities.patronymic_key(f"Коваленко Іван {one}") == entities.patronymic_key(f"Kovalenko Ivan {other}") != ""
+
+
+@pytest.mark.parametrize("one, other", [("Миколайович", "Миколаївна"), ("Петрович", "Павлович"),
+                                        ("Іванович", "Иосифович")])
+def test_different_patronymics_stay_different(one, other):
+    assert entities.patronymic_key(one) != entities.patronymic_key(other)
 
 
 def test_the_patronymic_tells_two_people_of_one_name_apart(archive, tmp_path):
