@@ -46,9 +46,14 @@ def name_lemma(word: str, lang: str) -> str:
     # a vocative reading last: "Петро" is also the vocative of the rare "Петра", read first by the dictionary
     for parse in sorted(parses, key=lambda p: p.tag.case == "voct"):
         if parse.tag.grammemes & set(NAME_TAGS):
-            inflected = parse.inflect({"nomn", "sing"})
-            return inflected.word if inflected else parse.normal_form
+            return _nominative(parse)
     return parses[0].normal_form
+
+
+def _nominative(parse) -> str:
+    """The parse's word in the nominative singular, keeping its gender (the normal form when it cannot be)."""
+    inflected = parse.inflect({"nomn", "sing"})
+    return inflected.word if inflected else parse.normal_form
 
 
 @lru_cache(maxsize=200_000)
@@ -163,8 +168,7 @@ def name_in_reading(word: str, lang: str, reading: tuple[str, str] | None) -> st
         parses = _name_parses(word, lang)
         for parse in parses:
             if _fits(parse, *reading):
-                inflected = parse.inflect({"nomn", "sing"})
-                return inflected.word if inflected else parse.normal_form
+                return _nominative(parse)
         if reading[0] == "nomn" and not analyser(lang).word_is_known(word.lower()):
             return word.lower()  # a word the dictionary does not know, in a name read in the nominative: as written
     return name_lemma(word, lang)

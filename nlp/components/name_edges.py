@@ -9,9 +9,9 @@ leaves the span; with `join` a person the model then left in two adjacent pieces
 
 Two more edges of the same kind: a name holds no number, so a list row ("Руденко Дмитро 14.02.2008 Маріуполь") gives
 the name up to the first word with a digit (and up to the line break before it: "Коваленко И. П.\nФКУ СИЗО-2") and
-leaves the date to the date rules; and a heading word the dictionary
-knows only as a common noun leaves a whole name after it ("Лист Ткачук Андрій Миколайович"; two words at least must
-remain, so "Папа Франциск" keeps its title). With `leading = false` only the number edge applies (ru.cfg).
+leaves the date to the date rules; and a heading word the dictionary knows only as a common noun leaves a whole name
+after it ("Лист Ткачук Андрій Миколайович"; two words at least must remain, so "Папа Франциск" keeps its title).
+With `leading = false` only the number edge applies (ru.cfg).
 """
 
 from __future__ import annotations

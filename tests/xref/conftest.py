@@ -86,15 +86,21 @@ def entity_of(ctx: Context, surface: str) -> str:
     return found
 
 
-def pages_of_entity(ctx: Context, entity_id: str) -> set[tuple[str, int]]:
-    """(item id, page number) of the pages a search for the entity finds, once the index has every promise."""
+def pages_found(ctx: Context, query=None, **options) -> set[tuple[str, int]]:
+    """(item id, page number) of the pages a search finds (a Query, or Query options), once the index has every
+    promise."""
     from archive_schema.search import Access, Query
     from archive_schema.search.sync import sync
 
     sync(ctx.db, ctx.search)
     ctx.search.refresh()
-    results = ctx.search.search(Query(entity_ids=(entity_id,), access=Access.everything(), size=50))
+    results = ctx.search.search(query or Query(access=Access.everything(), size=50, **options))
     return {(item.item_id, page.page_number) for item in results.items for page in item.pages}
+
+
+def pages_of_entity(ctx: Context, entity_id: str) -> set[tuple[str, int]]:
+    """The pages a search for the entity finds."""
+    return pages_found(ctx, entity_ids=(entity_id,))
 
 
 class MovedModel:
