@@ -10,6 +10,9 @@ Resolution is deliberately conservative, because a wrong merge puts one person's
 * a person needs at least two name words (given name and surname) to be created or matched:
   ``Коваленка Івана Петровича``, ``Иван Коваленко`` and ``Ivan Kovalenko`` share the key of
   ``{ivan, kovalenko}`` across scripts and cases, while ``Марія Коваленко`` is someone else;
+* so does the gender of the given name, which the key cannot see: ``Олександр Коваленко`` and ``Олександра
+  Коваленко`` (``Oleksandra Kovalenko``) are a brother and a sister, never one person (``name_gender``; a name
+  that does not tell, such as ``Саша``, may go with either);
 * the patronymic tells people of one name apart: ``Руденко Олександр Іванович`` and ``Руденко Александр
   Сергеевич`` are two people (``Іванович``, ``Иванович`` and ``Ivanovych`` are one patronymic). A name without
   one links to the person of that name named in the same document, else to the only person of that name in the
@@ -23,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
@@ -32,6 +36,7 @@ from archive_schema.models import (Entity, EntityDecision, EntityName, EvidenceI
 from archive_schema.search.analysis import name_key
 from archive_schema.search.sync import request_index
 from archive_schema.vocab import StageState
+from nlp import given_names
 from nlp.mentions import PATRONYMIC
 
 import logging
@@ -46,11 +51,36 @@ PAGE_BATCH = 32
 _INITIAL = re.compile(r"^\w\.?$")
 
 
+def _name_words(name: str, patronymics: bool = False) -> list[str]:
+    """The words of a personal name without initials: the patronymics, or the other words."""
+    return [w for w in re.split(r"[\s.]+", name)
+            if w and not _INITIAL.match(w) and bool(PATRONYMIC.search(w)) == patronymics]
+
+
 def person_key(name: str) -> str:
     """Key of a personal name in the nominative: given name and surname keys, sorted; patronymics and initials
     left out, so word order and the presence of a patronymic do not matter."""
-    words = [w for w in re.split(r"[\s.]+", name) if w and not _INITIAL.match(w) and not PATRONYMIC.search(w)]
-    return " ".join(sorted(k for k in (name_key(w) for w in words) if k))
+    return " ".join(sorted(k for k in map(name_key, _name_words(name)) if k))
+
+
+def name_gender(name: str) -> str:
+    """"masc" or "femn" when a personal name as written can only be a man's or a woman's (``Олександра Іванівна
+    Коваленко``, ``Oleksandra Kovalenko``: femn; ``Олександра Коваленко`` may be a man in the genitive: ""). The
+    person key drops the vowel that tells ``Олександр`` from ``Олександра``, so resolution asks this too: a brother
+    and a sister are two people."""
+    return given_names.name_gender(tuple(w for w in re.split(r"[\s.]+", name) if w and not _INITIAL.match(w)))
+
+
+def gender_of(entity: Entity) -> str:
+    """The gender of a person entity: what the name it was made for told (``GENDER``), else what its name tells;
+    "" when neither tells."""
+    properties = entity.properties or {}
+    return properties[GENDER] if GENDER in properties else name_gender(entity.name)
+
+
+def contradict(one: str | None, other: str | None) -> bool:
+    """Two known patronymic keys, or genders, that differ: two people, whatever else they share."""
+    return bool(one and other and one != other)
 
 
 #: Ukrainian and Russian patronymics whose keys differ beyond the vowels name_key drops, each group one father's
@@ -74,13 +104,14 @@ def patronymic_key(name: str) -> str:
     """Key of the patronymic of a personal name in the nominative, "" when it has none: the same across scripts
     and between Ukrainian and Russian (``Сергійович``, ``Сергеевич``, ``Serhiyovych``; ``Миколайович``,
     ``Николаевич``), different for a daughter (``Сергіївна``)."""
-    words = [w for w in re.split(r"[\s.]+", name) if w and not _INITIAL.match(w) and PATRONYMIC.search(w)]
-    keys = (name_key(w) for w in words)
+    keys = (name_key(w) for w in _name_words(name, patronymics=True))
     return " ".join(_PATRONYMIC_KEYS.get(k, k) for k in keys if k)
 
 
 #: the entity property that holds the key of a person's patronymic (patronymic_key)
 PATRONYMIC_KEY = "patronymic_key"
+#: ... and the gender the name it was made for told (name_gender; "" when it told none)
+GENDER = "gender"
 #: link confidence of a pin carried over to a mention whose span a new model moved (an exact span: 1.0)
 CARRIED_PIN = 0.9
 #: a name without a patronymic linked to the one person of that name (with a patronymic) named in its document
@@ -168,7 +199,7 @@ class Resolver:
         mentions = [m for m in mentions if m.label == "PERSON" and not m.entity_id]
         lone = []
         for mention in mentions:
-            name = (mention.normalized or mention.text).strip()
+            name = _name_of(mention)
             key = person_key(name)
             if " " not in key:
                 lone.append((mention, key))
@@ -202,54 +233,57 @@ class Resolver:
         same = [e for e in known if patronymic_of(e) == patronymic]
         if same:
             return self.named(self.forward(same[0].id), "person", name, mention)
-        survivors = self.survivors(key)
+        gender = name_gender(mention.text)
+        survivors = self.survivors(key, gender)
         if len(survivors) == 1 and not patronymic_of(survivors[0]):
-            self.learn_patronymic(survivors[0], patronymic, name)
+            self.learn_patronymic(survivors[0], patronymic, name, gender)
             return self.named(survivors[0].id, "person", name, mention)
-        entity = self.create("person", key, name, mention, {PATRONYMIC_KEY: patronymic})
+        entity = self.create("person", key, name, mention, {PATRONYMIC_KEY: patronymic, GENDER: gender})
         guessed = [m for m in self.session.scalars(select(Mention).where(
             Mention.entity_id.in_([e.id for e in survivors]), Mention.link_confidence == ONLY_CANDIDATE))
-            if not patronymic_key(m.normalized or m.text)]
-        if guessed:
-            first = guessed[0]
-            bucket = self.bucket(key, (first.normalized or first.text).strip(), first)
-            for moved in guessed:
-                if bucket != moved.entity_id:
-                    moved.entity_id, moved.link_confidence = bucket, 1.0
-                    self.named(bucket, "person", (moved.normalized or moved.text).strip(), moved)
-                    if moved.item_id != self.item_id:
-                        request_index(self.session, moved.item_id)  # their pages now name another entity
+            if not patronymic_key(_name_of(m)) and not contradict(gender, name_gender(m.text))]
+        for moved in guessed:
+            bucket = self.bucket(key, _name_of(moved), moved)
+            if bucket != moved.entity_id:
+                moved.entity_id, moved.link_confidence = bucket, 1.0
+                self.named(bucket, "person", _name_of(moved), moved)
+                if moved.item_id != self.item_id:
+                    request_index(self.session, moved.item_id)  # their pages now name another entity
         return self.named(entity.id, "person", name, mention)
 
     def person_without_patronymic(self, key: str, name: str, mention) -> tuple[str, float]:
-        here = self.named_here.get(key, set())
+        gender = name_gender(mention.text)
+        here = _of_gender(map(self.session.get, repeat(Entity), self.named_here.get(key, ())), gender)
         if len(here) == 1:
-            (entity_id,) = here
-            sure = 1.0 if not patronymic_of(self.session.get(Entity, entity_id)) else SAME_DOCUMENT
-            return self.named(entity_id, "person", name, mention), sure
-        survivors = self.survivors(key)
+            sure = 1.0 if not patronymic_of(here[0]) else SAME_DOCUMENT
+            return self.named(here[0].id, "person", name, mention), sure
+        survivors = self.survivors(key, gender)
         if len(here) < 2 and len(survivors) == 1:
             sure = 1.0 if not patronymic_of(survivors[0]) else ONLY_CANDIDATE
             return self.named(survivors[0].id, "person", name, mention), sure
         return self.named(self.bucket(key, name, mention), "person", name, mention), 1.0
 
-    def survivors(self, key: str) -> list[Entity]:
-        """The people of this name: the machine's entities of the key after merges, oldest first."""
+    def survivors(self, key: str, gender: str = "") -> list[Entity]:
+        """The people of this name (``_of_gender``): the machine's entities of the key after merges, oldest first."""
         ids = dict.fromkeys(self.forward(e.id) for e in self.candidates(key))
-        return [self.session.get(Entity, id) for id in ids]
+        return _of_gender(map(self.session.get, repeat(Entity), ids), gender)
 
     def bucket(self, key: str, name: str, mention) -> str:
         """The entity of a name written without a patronymic when that name is several people's (or no one's
-        yet): the oldest such entity, followed where a person merged it, else a new one."""
-        bare = next((e for e in self.candidates(key) if not patronymic_of(e)), None)
+        yet): the oldest such entity whose name tells the same gender as this one, or none as this one does not,
+        followed where a person merged it, else a new one."""
+        gender = name_gender(mention.text)
+        bare = next((e for e in self.candidates(key) if not patronymic_of(e) and gender_of(e) == gender), None)
         if bare is None:
-            bare = self.create("person", key, name, mention, {})
+            bare = self.create("person", key, name, mention, {GENDER: gender})
         return self.forward(bare.id)
 
-    def learn_patronymic(self, entity: Entity, patronymic: str, name: str) -> None:
-        """The one person of a name, known so far without a patronymic, is named with one: it is theirs now, and
-        the mentions without it that were linked for certain become the guess they are now."""
-        entity.properties = {**(entity.properties or {}), PATRONYMIC_KEY: patronymic}
+    def learn_patronymic(self, entity: Entity, patronymic: str, name: str, gender: str) -> None:
+        """The one person of a name, known so far without a patronymic, is named with one: it is theirs now (and the
+        gender, when the name tells it), and the mentions without it that were linked for certain become the guess
+        they are now."""
+        entity.properties = {**(entity.properties or {}), PATRONYMIC_KEY: patronymic,
+                             GENDER: gender or gender_of(entity)}
         if entity.origin == "machine":
             entity.name = display_name("person", name, None)
         exact_pin = (select(MentionPin.id).join(EvidenceItem, EvidenceItem.sha256 == MentionPin.sha256)
@@ -257,7 +291,7 @@ class Resolver:
                             MentionPin.start == Mention.start, MentionPin.end == Mention.end).exists())
         for mention in self.session.scalars(select(Mention).where(
                 Mention.entity_id == entity.id, Mention.link_confidence == 1.0, ~exact_pin)):
-            if not patronymic_key(mention.normalized or mention.text):  # (resolved before patronymics counted)
+            if not patronymic_key(_name_of(mention)):  # (resolved before patronymics counted)
                 mention.link_confidence = ONLY_CANDIDATE
 
     @staticmethod
@@ -315,6 +349,17 @@ class Resolver:
                 break
             entity_id = target
         return entity_id
+
+
+def _of_gender(people: Iterable[Entity], gender: str) -> list[Entity]:
+    """The people known to be of this gender; when there are none (or the gender is not known), those not known to
+    be of the other."""
+    people = [e for e in people if not contradict(gender, gender_of(e))]
+    return [e for e in people if gender and gender_of(e) == gender] or people
+
+
+def _name_of(mention: Mention) -> str:
+    return (mention.normalized or mention.text).strip()
 
 
 def patronymic_of(entity: Entity) -> str:

@@ -42,7 +42,7 @@ from archive_schema import audit
 from archive_schema.inquiries import PersonStatus, RegistryPerson
 from archive_schema.models import Entity
 
-from .entities import patronymic_key, patronymic_of, person_key
+from .entities import contradict, gender_of, name_gender, patronymic_key, patronymic_of, person_key
 
 MAX_FILE_SIZE = 50 * 1024 * 1024
 MAX_UNPACKED = 200 * 1024 * 1024
@@ -288,12 +288,13 @@ def import_registry(session: Session, path: Path, *, source: str, actor: str = a
 
 def _upsert(session: Session, row: Row, report: ImportReport,
             seen: dict[tuple[str, str, dt.date | None], RegistryPerson]) -> None:
-    key, patronymic = person_key(row.name)[:500], patronymic_key(row.name)
-    person = seen.get((key, patronymic, row.birth_date)) or _existing(session, key, patronymic, row, report)
+    key, patronymic, gender = person_key(row.name)[:500], patronymic_key(row.name), name_gender(row.name)
+    person = (seen.get((key, patronymic, gender, row.birth_date))
+              or _existing(session, key, patronymic, gender, row, report))
     if person is None:
         person = RegistryPerson(name=row.name, name_key=key, birth_date=row.birth_date, status=row.status,
                                 status_date=row.status_date, place=row.place, region=row.region,
-                                sources=[row.source], entity_id=_entity_of(session, key, patronymic))
+                                sources=[row.source], entity_id=_entity_of(session, key, patronymic, gender))
         session.add(person)
         session.flush()
         report.added += 1
@@ -313,12 +314,13 @@ def _upsert(session: Session, row: Row, report: ImportReport,
             report.updated += 1
         else:
             report.unchanged += 1
-    seen[(key, patronymic, row.birth_date)] = person
+    seen[(key, patronymic, gender, row.birth_date)] = person
 
 
-def _existing(session: Session, key: str, patronymic: str, row: Row, report: ImportReport) -> RegistryPerson | None:
+def _existing(session: Session, key: str, patronymic: str, gender: str, row: Row,
+              report: ImportReport) -> RegistryPerson | None:
     same = [p for p in session.scalars(select(RegistryPerson).where(RegistryPerson.name_key == key).limit(50))
-            if not _other_father(patronymic, patronymic_key(p.name))]
+            if not contradict(patronymic, patronymic_key(p.name)) and not contradict(gender, name_gender(p.name))]
     if row.birth_date is not None:
         return next((p for p in same if p.birth_date == row.birth_date), None)
     undated = [p for p in same if p.birth_date is None]
@@ -329,20 +331,16 @@ def _existing(session: Session, key: str, patronymic: str, row: Row, report: Imp
     return None
 
 
-def _entity_of(session: Session, key: str, patronymic: str) -> str | None:
-    """The person entity of this name: the only one, unless its patronymic is another; of several, the only one of
-    this patronymic."""
-    found = list(session.scalars(select(Entity).where(Entity.kind == "person", Entity.key == key,
-                                                      Entity.merged_into_id.is_(None)).limit(20)))
+def _entity_of(session: Session, key: str, patronymic: str, gender: str) -> str | None:
+    """The person entity of this name (not of the other gender): the only one, unless its patronymic is another; of
+    several, the only one of this patronymic."""
+    found = [e for e in session.scalars(select(Entity).where(Entity.kind == "person", Entity.key == key,
+                                                             Entity.merged_into_id.is_(None)).limit(20))
+             if not contradict(gender, gender_of(e))]
     theirs = [patronymic_of(e) for e in found]
     if patronymic and theirs.count(patronymic) == 1:
         return found[theirs.index(patronymic)].id
-    return found[0].id if len(found) == 1 and not _other_father(patronymic, theirs[0]) else None
-
-
-def _other_father(patronymic: str, theirs: str | None) -> bool:
-    """Two known patronymics that differ: two people, whatever else they share."""
-    return bool(patronymic and theirs and theirs != patronymic)
+    return found[0].id if len(found) == 1 and not contradict(patronymic, theirs[0]) else None
 
 
 def match_persons(session: Session, name: str, birth_date: dt.date | None = None,
@@ -352,18 +350,18 @@ def match_persons(session: Session, name: str, birth_date: dt.date | None = None
     key = person_key(name)
     if not key:
         return []
-    words, patronymic = set(key.split()), patronymic_key(name)
+    words, patronymic, gender = set(key.split()), patronymic_key(name), name_gender(name)
     found: list[tuple[str, str, RegistryPerson | Entity]] = []
     for person in session.scalars(select(RegistryPerson).where(RegistryPerson.name_key == key).limit(limit)):
         if birth_date and person.birth_date and person.birth_date != birth_date:
             continue
-        if _other_father(patronymic, patronymic_key(person.name)):
+        if contradict(patronymic, patronymic_key(person.name)) or contradict(gender, name_gender(person.name)):
             continue
         how = "name and date of birth" if birth_date and person.birth_date == birth_date else "name"
         found.append(("registry", how, person))
     for entity in session.scalars(select(Entity).where(Entity.kind == "person", Entity.key == key,
                                                        Entity.merged_into_id.is_(None)).limit(limit)):
-        if not _other_father(patronymic, patronymic_of(entity)):
+        if not contradict(patronymic, patronymic_of(entity)) and not contradict(gender, gender_of(entity)):
             found.append(("entity", "name", entity))
     if not found and len(words) > 1:  # a surname and a given name: also people of the same surname
         for person in session.scalars(select(RegistryPerson).where(

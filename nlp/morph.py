@@ -162,6 +162,23 @@ def name_reading(words: tuple[str, ...], lang: str) -> tuple[str, str] | None:
     return min(readings, key=rank)
 
 
+@lru_cache(maxsize=100_000)
+def name_genders(words: tuple[str, ...], lang: str) -> frozenset[str]:
+    """The genders ("masc", "femn") of the readings in which most words of one personal name agree, in any case:
+    "Олександр Коваленко" masc; "Олександра Іванівна" femn; "Олександра Коваленко" either (a woman, or a man in
+    the genitive: "Коваленко" does not decline); empty without a dictionary or a name-tagged word."""
+    if lang not in ("uk", "ru"):
+        return frozenset()
+    parses = [_name_parses(word, lang) for word in words]
+    counts: dict[tuple[str, str], int] = {}
+    for word in parses:
+        for reading in {(p.tag.case, g) for p in word for g in ("masc", "femn")
+                        if p.tag.case and _fits(p, p.tag.case, g)}:
+            counts[reading] = counts.get(reading, 0) + 1
+    most = max(counts.values(), default=0)
+    return frozenset(gender for (_, gender), count in counts.items() if count == most)
+
+
 def name_in_reading(word: str, lang: str, reading: tuple[str, str] | None) -> str:
     """One word of a personal name in the nominative, read in the name's case and gender when it can be."""
     if reading is not None:

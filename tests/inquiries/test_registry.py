@@ -99,6 +99,20 @@ def test_undated_namesakes_with_different_patronymics_are_two_people(db, tmp_pat
         assert len(match_persons(session, "Олександр Руденко")) == 2  # without a patronymic: both
 
 
+def test_a_brother_and_a_sister_of_one_name_are_two_people(db, tmp_path):
+    report = run(db, write_csv(tmp_path / "a.csv", [["Kovalenko Oleksandr", "deported child", "", "", "", ""],
+                                                    ["Kovalenko Oleksandra", "deported child", "", "", "", ""]]))
+    assert (report.added, report.possible_duplicates) == (2, [])
+    report = run(db, write_csv(tmp_path / "b.csv", [["Коваленко Олександра Іванівна", "released", "", "2023-05-01",
+                                                     "", ""]]), source="List B")
+    assert (report.added, report.updated) == (0, 1)  # her, not her brother
+    assert {(p.name, p.status) for p in persons(db)} == {("Kovalenko Oleksandr", "deported_child"),
+                                                        ("Kovalenko Oleksandra", "released")}
+    with db.reader() as session:  # a family asking after her is not shown him
+        assert [p.name for _, _, p in match_persons(session, "Oleksandra Kovalenko")] == ["Kovalenko Oleksandra"]
+        assert len(match_persons(session, "Олександра Коваленко")) == 2  # may be a man in the genitive: both
+
+
 def test_an_older_status_does_not_overwrite_a_newer_one(db, tmp_path):
     run(db, write_csv(tmp_path / "new.csv", [["Ivan Kovalenko", "released", "1980-02-03", "2023-01-10", "", ""]]))
     run(db, write_csv(tmp_path / "old.csv", [["Іван Коваленко", "pow", "1980-02-03", "2022-05-01", "", ""]]),

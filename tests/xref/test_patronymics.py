@@ -83,8 +83,8 @@ def test_the_patronymic_tells_two_people_of_one_name_apart(archive, tmp_path):
     serhiyovych = entity_of(archive, "Руденко Олександр Сергійович")
     assert ivanovych != serhiyovych
     assert entity_of(archive, "Руденко Александр Сергеевич") == serhiyovych  # Сергеевич is Сергійович in Russian
-    assert _entity(archive, ivanovych) == ("Руденко Олександр Іванович", {"patronymic_key": "IvnvC"})
-    assert _entity(archive, serhiyovych)[1] == {"patronymic_key": "sIrHvC"}
+    assert _entity(archive, ivanovych) == ("Руденко Олександр Іванович", {"patronymic_key": "IvnvC", "gender": "masc"})
+    assert _entity(archive, serhiyovych)[1] == {"patronymic_key": "sIrHvC", "gender": "masc"}
 
 
 def test_a_name_without_patronymic_goes_to_the_person_its_document_names(archive, tmp_path):
@@ -103,7 +103,7 @@ def test_a_name_without_patronymic_is_not_filed_under_one_of_several_people(arch
     bare, confidence = _link(archive, "Олександр Руденко")
     assert bare not in (entity_of(archive, "РУДЕНКО Олександр Іванович"),
                         entity_of(archive, "Руденко Александр Сергеевич"))
-    assert confidence == 1.0 and _entity(archive, bare) == ("Олександр Руденко", {})
+    assert confidence == 1.0 and _entity(archive, bare) == ("Олександр Руденко", {"gender": "masc"})
     ivanovych = entity_of(archive, "РУДЕНКО Олександр Іванович")
     serhiyovych = entity_of(archive, "Руденко Александр Сергеевич")
     with archive.db.reader() as session:  # each entry names the others of its name, for a person to decide
@@ -131,11 +131,11 @@ def test_a_name_without_patronymic_is_not_filed_under_one_of_several_people(arch
 def test_the_only_person_of_a_name_learns_the_patronymic_and_the_guess_says_so(archive, tmp_path):
     _ingest(archive, tmp_path, "bare_uk.txt", BARE_UK)
     person, confidence = _link(archive, "Олександр Руденко")
-    assert confidence == 1.0 and _entity(archive, person) == ("Олександр Руденко", {})
+    assert confidence == 1.0 and _entity(archive, person) == ("Олександр Руденко", {"gender": "masc"})
 
     _ingest(archive, tmp_path, "list_uk.txt", LIST_UK)
     assert entity_of(archive, "РУДЕНКО Олександр Іванович") == person
-    assert _entity(archive, person) == ("Руденко Олександр Іванович", {"patronymic_key": "IvnvC"})
+    assert _entity(archive, person) == ("Руденко Олександр Іванович", {"patronymic_key": "IvnvC", "gender": "masc"})
     # the letter never gave the patronymic: its link is now the guess that there is one such person
     assert _link(archive, "Олександр Руденко") == (person, entities.ONLY_CANDIDATE)
 
@@ -143,7 +143,7 @@ def test_the_only_person_of_a_name_learns_the_patronymic_and_the_guess_says_so(a
     assert entity_of(archive, "Руденко Александр Сергеевич") != person
     # ... so the letter's "Олександр Руденко" may be either: it goes to the name's own entity, found under it
     bare, confidence = _link(archive, "Олександр Руденко")
-    assert bare != person and confidence == 1.0 and _entity(archive, bare) == ("Олександр Руденко", {})
+    assert bare != person and confidence == 1.0 and _entity(archive, bare) == ("Олександр Руденко", {"gender": "masc"})
     assert _letter_page(archive) in pages_of_entity(archive, bare)
     before = _links(archive)
     reprocess(archive, "nlp", lambda item_id: process(archive, item_id), actor="test")
