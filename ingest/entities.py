@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from archive_schema.models import (Entity, EntityDecision, EntityName, EvidenceItem, Mention, MentionPin, Page,
                                    StageRun, utcnow)
-from archive_schema.search.analysis import name_key
+from archive_schema.search.analysis import name_key, person_name_key
 from archive_schema.search.sync import request_index
 from archive_schema.vocab import StageState
 from nlp import given_names
@@ -59,8 +59,9 @@ def _name_words(name: str, patronymics: bool = False) -> list[str]:
 
 def person_key(name: str) -> str:
     """Key of a personal name in the nominative: given name and surname keys, sorted; patronymics and initials
-    left out, so word order and the presence of a patronymic do not matter."""
-    return " ".join(sorted(k for k in map(name_key, _name_words(name)) if k))
+    left out, so word order and the presence of a patronymic do not matter; Микола and Николай one name
+    (``person_name_key``)."""
+    return person_name_key(map(name_key, _name_words(name)))
 
 
 def name_gender(name: str) -> str:

@@ -18,6 +18,7 @@ import os
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from itertools import repeat
@@ -389,3 +390,31 @@ def name_key(text: str) -> str:
     """
     words = WORD_RE.findall(text.replace("_", " "))
     return " ".join(filter(None, map(_word_key, words)))
+
+
+#: given names that Ukrainian and Russian spell with other consonants or first vowels than ``name_key`` folds, each
+#: group one name (Микола is Николай); the key of a person's name gives each group its first spelling's key, and a
+#: romanisation follows its script (Mykola, Nikolai). Names the keys already join (Олександр, Александр) are not here.
+SAME_GIVEN_NAME = (
+    ("Микола", "Николай"), ("Микита", "Никита"), ("Володимир", "Владимир"), ("Костянтин", "Константин"),
+    ("Пилип", "Филипп"), ("Йосип", "Иосиф", "Осип"), ("Юхим", "Ефим"), ("Гнат", "Ігнат", "Игнат"),
+    ("Панас", "Опанас", "Афанасий"), ("Омелян", "Емельян"), ("Хома", "Фома"), ("Трохим", "Трофим"),
+    ("Овсій", "Евсей"), ("Ничипір", "Никифор"), ("Яким", "Аким"), ("Лаврін", "Лаврентій", "Лаврентий"),
+    ("Олена", "Елена"), ("Тетяна", "Татьяна"), ("Катерина", "Екатерина"), ("Ганна", "Анна"), ("Надія", "Надежда"),
+    ("Христина", "Кристина"), ("Дарина", "Дарья"), ("Явдоха", "Євдокія", "Евдокия"),
+    ("Горпина", "Агрипина", "Агриппина"), ("Мотря", "Матрена"), ("Параска", "Прасковья"),
+)
+
+
+@lru_cache(maxsize=1)
+def _same_given_name_keys() -> dict[str, str]:
+    return {name_key(spelling): name_key(group[0]) for group in SAME_GIVEN_NAME for spelling in group}
+
+
+def person_name_key(word_keys: Iterable[str]) -> str:
+    """The key of a personal name from the ``name_key`` of each of its words (the caller leaves out what does not
+    count, such as patronymics and initials): sorted, so word order does not matter, with the spellings of one
+    given name in ``SAME_GIVEN_NAME`` made one. ``person_name_key([name_key("Микола"), name_key("Коваленко")])
+    == person_name_key(["kAvlnk", name_key("Nikolai")])``."""
+    same = _same_given_name_keys()
+    return " ".join(sorted(same.get(key, key) for keys in word_keys for key in keys.split()))

@@ -142,3 +142,32 @@ def test_audit_verify_command_names_the_edited_event(ctx):
     broken = verify()
     assert broken.returncode == 1
     assert "event #2" in broken.stderr and "edited" in broken.stderr
+
+
+def test_the_migration_gives_the_spellings_of_one_given_name_one_person_key(settings):
+    """Archives keyed before Микола and Николай were one name are rekeyed on upgrade; other keys are left alone."""
+    from alembic import command
+
+    from archive_schema.db import alembic_config
+    from archive_schema.inquiries import RegistryPerson
+    from archive_schema.models import Entity
+    from ingest.entities import person_key
+
+    database = connect(settings)
+    command.upgrade(alembic_config(database), "0005")
+    with database.sessions.begin() as session:  # keys as 0005's code wrote them
+        session.add_all([
+            Entity(id="nikolai", kind="person", key="kAvlnk nIkl", name="Коваленко Николай Иванович"),
+            Entity(id="double", kind="person", key="kAvlnk SIvCnk mAr", name="Коваленко-Шевченко Марія"),
+            Entity(id="mykhailo", kind="person", key="kAvlnk mIHl", name="Коваленко Михайло"),
+            Entity(id="place", kind="place", key="nIkl", name="Николаевка"),
+            RegistryPerson(id="row", name="Коваленко Николай", name_key="kAvlnk nIkl", status="pow"),
+        ])
+    database.dispose()
+    database = connect(settings, upgrade=True)
+    with database.reader() as session:
+        keys = {e.id: e.key for e in session.scalars(select(Entity))}
+        assert keys == {"nikolai": person_key("Микола Коваленко"), "double": person_key("Марія Коваленко-Шевченко"),
+                        "mykhailo": "kAvlnk mIHl", "place": "nIkl"}
+        assert session.get(RegistryPerson, "row").name_key == person_key("Mykola Kovalenko")
+    database.dispose()

@@ -1,16 +1,21 @@
-"""A brother and a sister of one name: Олександр and Олександра Коваленко share the person key (it drops the vowel
-that tells them apart), so resolution also asks what gender each name, as written, can only be."""
+"""Given names in resolution.
+
+A brother and a sister of one name: Олександр and Олександра Коваленко share the person key (it drops the vowel
+that tells them apart), so resolution also asks what gender each name, as written, can only be. And one name in
+two languages: Микола in a Ukrainian list is Николай in a Russian court's decision and Mykola in an English report.
+"""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from archive_schema.models import EvidenceItem, Mention
+from archive_schema.models import Entity, EvidenceItem, Mention
+from archive_schema.search import Access, Query
 from ingest import entities
 from ingest.bulk import ingest_paths
 from ingest.pipeline import process, reprocess
 
-from .conftest import entity_of
+from .conftest import entity_of, pages_found
 
 BROTHER_EN = "The applicant, Mr Oleksandr Kovalenko, was taken from Kherson to a camp in Crimea on 5 October 2022."
 SISTER_EN = "His sister, Ms Oleksandra Kovalenko, aged 12, stayed with their grandmother in Kherson."
@@ -76,3 +81,53 @@ def test_a_name_that_does_not_tell_goes_to_the_only_person_of_that_name(archive,
     _ingest(archive, tmp_path, "either_uk.txt", EITHER_UK)
     assert _linked(archive, "either_uk.txt") == [("Олександру Коваленко", entity_of(archive, "Mr Oleksandr Kovalenko"),
                                                   1.0)]
+
+
+LIST_UK = "Список депортованих:\n1. КОВАЛЕНКО Микола Іванович, 1961 р.н.\n2. КОВАЛЕНКО Михайло Іванович, 1964 р.н.\n"
+COURT_RU = "Коваленко Николай Иванович, 1961 г.р., осужден и содержится в ИК-2 города Кизел."
+REPORT_EN = "The applicant, Mr Mykola Kovalenko, was transferred to a colony in Russia in 2023."
+
+
+@pytest.mark.parametrize("one, other", [("Микола", "Николай"), ("Mykola", "Nikolai"), ("Микола", "Nikolay"),
+                                        ("Олена", "Елена"), ("Ганна", "Анна"), ("Hanna", "Anna"),
+                                        ("Тетяна", "Tatiana"), ("Катерина", "Екатерина"), ("Volodymyr", "Владимир"),
+                                        ("Костянтин", "Konstantin"), ("Надія", "Надежда")])
+def test_one_given_name_in_both_languages_and_scripts(one, other):
+    assert entities.person_key(f"Коваленко {one}") == entities.person_key(f"{other} Kovalenko")
+
+
+@pytest.mark.parametrize("one, other", [("Микола", "Михайло"), ("Олена", "Ольга"), ("Ганна", "Галина")])
+def test_other_given_names_stay_other(one, other):
+    assert entities.person_key(f"Коваленко {one}") != entities.person_key(f"Коваленко {other}")
+
+
+def test_mykola_and_nikolai_are_one_person_and_his_brother_another(archive, tmp_path):
+    _ingest(archive, tmp_path, "list_uk.txt", LIST_UK)
+    _ingest(archive, tmp_path, "court_ru.txt", COURT_RU)
+    _ingest(archive, tmp_path, "report_en.txt", REPORT_EN)
+    mykola = entity_of(archive, "КОВАЛЕНКО Микола Іванович")
+    assert entity_of(archive, "Коваленко Николай Иванович") == mykola
+    assert entity_of(archive, "Mr Mykola Kovalenko") == mykola
+    assert entity_of(archive, "КОВАЛЕНКО Михайло Іванович") != mykola
+    # an investigator who asks for the person by the Ukrainian spelling finds the Russian court's page
+    with archive.db.reader() as session:
+        court = session.scalar(select(EvidenceItem.id).where(EvidenceItem.filename == "court_ru.txt"))
+    assert (court, 1) in pages_found(archive, Query.parse("person:Микола", access=Access.everything(), size=50))
+
+
+def test_after_the_upgrade_reprocessing_brings_nikolai_to_mykola(archive, tmp_path):
+    """An archive resolved before the two spellings were one name has two entities; the migration gives them one
+    key, and reprocessing moves the mentions to the older one."""
+    _ingest(archive, tmp_path, "list_uk.txt", LIST_UK)
+    _ingest(archive, tmp_path, "court_ru.txt", COURT_RU)
+    mykola = entity_of(archive, "КОВАЛЕНКО Микола Іванович")
+    with archive.db.sessions.begin() as session:  # the Russian spelling's own entity, as the old keys made it
+        nikolai = Entity(kind="person", key=entities.person_key("Николай Коваленко"), name="Коваленко Николай Иванович",
+                         properties={"patronymic_key": entities.patronymic_key("Иванович"), "gender": "masc"})
+        session.add(nikolai)
+        session.flush()
+        session.execute(update(Mention).where(Mention.text == "Коваленко Николай Иванович")
+                        .values(entity_id=nikolai.id))
+    assert entity_of(archive, "Коваленко Николай Иванович") != mykola
+    reprocess(archive, "nlp", lambda item_id: process(archive, item_id), actor="test")
+    assert entity_of(archive, "Коваленко Николай Иванович") == mykola
