@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import repeat
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from archive_schema.models import (Entity, EntityDecision, EntityName, EvidenceItem, Mention, MentionPin, Page,
@@ -390,7 +390,10 @@ def facility_properties(facility_id: str) -> dict:
 
 
 def run_nlp(ctx: Context, item_id: str, version: str) -> None:
-    """Find mentions on every page of the item and resolve them; replaces the item's earlier mentions."""
+    """Find mentions on every page of the item and resolve them; replaces the item's earlier mentions.
+
+    The pages are read first, then resolved in one transaction that holds the resolution lock
+    (``lock_resolution``): two workers that meet the same new name one after the other make one entity of it."""
     import nlp
 
     with ctx.db.sessions.begin() as session:
@@ -401,33 +404,40 @@ def run_nlp(ctx: Context, item_id: str, version: str) -> None:
         run_id, sha256 = run.id, item.sha256
         hint = item.languages[0] if len(item.languages or []) == 1 and item.languages[0] in nlp.PIPELINES else None
     try:
-        with ctx.db.sessions.begin() as session:
-            session.execute(delete(Mention).where(Mention.item_id == item_id))
-            resolver = Resolver(session, sha256, item_id)
-            languages: dict[str, int] = {}
-            stored: list[Mention] = []
-            last = 0
-            while True:
+        languages: dict[str, int] = {}
+        found: list[tuple[str, int, list]] = []  # (page id, page number, mentions)
+        last = 0
+        while True:
+            with ctx.db.reader() as session:
                 batch = session.execute(select(Page.id, Page.number, Page.text).where(
                     Page.item_id == item_id, Page.number > last).order_by(Page.number).limit(PAGE_BATCH)).all()
-                if not batch:
-                    break
-                last = batch[-1].number
-                with_text = [row for row in batch if row.text.strip()]  # scans wait for OCR: nothing to read
-                for (page_id, number, text), analysis in zip(with_text, nlp.analyse_many(
-                        [row.text for row in with_text], lang=hint)):
-                    languages[analysis.language] = languages.get(analysis.language, 0) + len(text)
-                    for found in analysis.mentions:
-                        link = resolver.resolve(number, found)
-                        row = Mention(item_id=item_id, page_id=page_id, page_number=number, start=found.start,
-                                      end=found.end, label=link.label or found.label, text=found.text[:1000],
-                                      normalized=(found.normalized or None) and found.normalized[:1000],
-                                      source=found.source[:200], confidence=found.confidence,
-                                      entity_id=link.entity_id, link_confidence=link.confidence)
-                        session.add(row)
-                        if row.label == "PERSON" and link.entity_id is None and not link.held:
-                            stored.append(row)
-                session.flush()
+            if not batch:
+                break
+            last = batch[-1].number
+            with_text = [row for row in batch if row.text.strip()]  # scans wait for OCR: nothing to read
+            for (page_id, number, text), analysis in zip(with_text, nlp.analyse_many(
+                    [row.text for row in with_text], lang=hint)):
+                languages[analysis.language] = languages.get(analysis.language, 0) + len(text)
+                found.append((page_id, number, analysis.mentions))
+        with ctx.db.sessions.begin() as session:
+            lock_resolution(session)
+            session.execute(delete(Mention).where(Mention.item_id == item_id))
+            resolver = Resolver(session, sha256, item_id)
+            stored: list[Mention] = []
+            for n, (page_id, number, mentions) in enumerate(found, 1):
+                for mention in mentions:
+                    link = resolver.resolve(number, mention)
+                    row = Mention(item_id=item_id, page_id=page_id, page_number=number, start=mention.start,
+                                  end=mention.end, label=link.label or mention.label, text=mention.text[:1000],
+                                  normalized=(mention.normalized or None) and mention.normalized[:1000],
+                                  source=mention.source[:200], confidence=mention.confidence,
+                                  entity_id=link.entity_id, link_confidence=link.confidence)
+                    session.add(row)
+                    if row.label == "PERSON" and link.entity_id is None and not link.held:
+                        stored.append(row)
+                if n % PAGE_BATCH == 0:
+                    session.flush()
+            session.flush()
             resolver.settle(stored)
             item = session.get(EvidenceItem, item_id)
             if not item.languages and languages:
@@ -438,6 +448,18 @@ def run_nlp(ctx: Context, item_id: str, version: str) -> None:
     except Exception as exc:  # a bug or a model crash: this item fails, the batch goes on, the log has it
         log.exception("entity extraction for %s failed", item_id)
         fail_stage(ctx, item_id, run_id, f"entity extraction failed ({type(exc).__name__}: {exc})"[:2000])
+
+
+#: the PostgreSQL advisory lock that resolution takes (any number unlikely to be someone else's)
+RESOLUTION_LOCK = 0x5F1D0C
+
+
+def lock_resolution(session: Session) -> None:
+    """Let one transaction at a time look up and create entities, until it ends: without it, two workers that read
+    documents naming the same new person would each create that person. SQLite needs nothing: its write
+    transactions begin with the write lock (``archive_schema.db``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RESOLUTION_LOCK})
 
 
 # --- people's decisions ----------------------------------------------------------------------------------------
@@ -458,6 +480,7 @@ def merge(session: Session, keep_id: str, other_id: str, *, actor: str) -> Entit
     (also for mentions found later or on reprocessing)."""
     from archive_schema import audit
 
+    lock_resolution(session)  # a resolver must not link to ``other`` while its mentions move
     keep, other = session.get(Entity, keep_id), session.get(Entity, other_id)
     if keep is None or other is None:
         raise DecisionError("unknown entity")
@@ -490,6 +513,7 @@ def split(session: Session, entity_id: str, mention_ids: list[str], *, actor: st
     """Move the given mentions to a new entity, pinned so reprocessing keeps them apart."""
     from archive_schema import audit
 
+    lock_resolution(session)
     source = session.get(Entity, entity_id)
     if source is None:
         raise DecisionError("unknown entity")
@@ -545,6 +569,7 @@ def withdraw(session: Session, pin_id: str, *, actor: str) -> Entity:
     """
     from archive_schema import audit, xref
 
+    lock_resolution(session)
     state = xref.pin_state(session, pin_id)
     if state is None:
         raise UnknownPin(f"no split decision {pin_id}")
