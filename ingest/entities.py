@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from archive_schema.models import (Entity, EntityDecision, EntityName, EvidenceItem, Mention, MentionPin, Page,
                                    StageRun, utcnow)
-from archive_schema.search.analysis import name_key, person_name_key
+from archive_schema.search.analysis import name_key, person_name_key, same_name_key
 from archive_schema.search.sync import request_index
 from archive_schema.vocab import StageState
 from nlp import given_names
@@ -84,29 +84,11 @@ def contradict(one: str | None, other: str | None) -> bool:
     return bool(one and other and one != other)
 
 
-#: Ukrainian and Russian patronymics whose keys differ beyond the vowels name_key drops, each group one father's
-#: name (the first spelling's key stands for the group; romanisations follow their script's key)
-SAME_PATRONYMIC = (
-    ("Миколайович", "Николаевич"), ("Миколаївна", "Николаевна"),
-    ("Якович", "Яковлевич"), ("Яківна", "Яковлевна"),
-    ("Костянтинович", "Константинович"), ("Костянтинівна", "Константиновна"),
-    ("Пилипович", "Филиппович"), ("Пилипівна", "Филипповна"),
-    ("Йосипович", "Иосифович", "Осипович"), ("Йосипівна", "Иосифовна", "Осиповна"),
-    ("Юхимович", "Ефимович"), ("Юхимівна", "Ефимовна"),
-    ("Гнатович", "Ігнатович", "Игнатьевич"), ("Гнатівна", "Ігнатівна", "Игнатьевна"),
-    ("Панасович", "Опанасович", "Афанасьевич"), ("Панасівна", "Опанасівна", "Афанасьевна"),
-    ("Омелянович", "Емельянович"), ("Омелянівна", "Емельяновна"),
-    ("Хомівна", "Фоминична"), ("Іллівна", "Ильинична"),
-)
-_PATRONYMIC_KEYS = {name_key(spelling): name_key(group[0]) for group in SAME_PATRONYMIC for spelling in group}
-
-
 def patronymic_key(name: str) -> str:
     """Key of the patronymic of a personal name in the nominative, "" when it has none: the same across scripts
     and between Ukrainian and Russian (``Сергійович``, ``Сергеевич``, ``Serhiyovych``; ``Миколайович``,
     ``Николаевич``), different for a daughter (``Сергіївна``)."""
-    keys = (name_key(w) for w in _name_words(name, patronymics=True))
-    return " ".join(_PATRONYMIC_KEYS.get(k, k) for k in keys if k)
+    return " ".join(same_name_key(k) for w in _name_words(name, patronymics=True) for k in name_key(w).split())
 
 
 #: the entity property that holds the key of a person's patronymic (patronymic_key)

@@ -406,9 +406,31 @@ SAME_GIVEN_NAME = (
 )
 
 
+#: patronymics whose keys differ in the same way, each group one father's name (Миколайович is Николаевич)
+SAME_PATRONYMIC = (
+    ("Миколайович", "Николаевич"), ("Миколаївна", "Николаевна"),
+    ("Якович", "Яковлевич"), ("Яківна", "Яковлевна"),
+    ("Костянтинович", "Константинович"), ("Костянтинівна", "Константиновна"),
+    ("Пилипович", "Филиппович"), ("Пилипівна", "Филипповна"),
+    ("Йосипович", "Иосифович", "Осипович"), ("Йосипівна", "Иосифовна", "Осиповна"),
+    ("Юхимович", "Ефимович"), ("Юхимівна", "Ефимовна"),
+    ("Гнатович", "Ігнатович", "Игнатьевич"), ("Гнатівна", "Ігнатівна", "Игнатьевна"),
+    ("Панасович", "Опанасович", "Афанасьевич"), ("Панасівна", "Опанасівна", "Афанасьевна"),
+    ("Омелянович", "Емельянович"), ("Омелянівна", "Емельяновна"),
+    ("Хомівна", "Фоминична"), ("Іллівна", "Ильинична"),
+)
+
+
 @lru_cache(maxsize=1)
-def _same_given_name_keys() -> dict[str, str]:
-    return {name_key(spelling): name_key(group[0]) for group in SAME_GIVEN_NAME for spelling in group}
+def _same_name_keys() -> dict[str, str]:
+    return {name_key(spelling): name_key(group[0]) for group in (*SAME_GIVEN_NAME, *SAME_PATRONYMIC)
+            for spelling in group}
+
+
+def same_name_key(key: str) -> str:
+    """The key that stands for all spellings of one given name or patronymic (``SAME_GIVEN_NAME``,
+    ``SAME_PATRONYMIC``) for the ``name_key`` of one word; any other key as it is."""
+    return _same_name_keys().get(key, key)
 
 
 def person_name_key(word_keys: Iterable[str]) -> str:
@@ -416,5 +438,4 @@ def person_name_key(word_keys: Iterable[str]) -> str:
     count, such as patronymics and initials): sorted, so word order does not matter, with the spellings of one
     given name in ``SAME_GIVEN_NAME`` made one. ``person_name_key([name_key("Микола"), name_key("Коваленко")])
     == person_name_key(["kAvlnk", name_key("Nikolai")])``."""
-    same = _same_given_name_keys()
-    return " ".join(sorted(same.get(key, key) for keys in word_keys for key in keys.split()))
+    return " ".join(sorted(same_name_key(key) for keys in word_keys for key in keys.split()))
