@@ -10,9 +10,9 @@ Resolution is deliberately conservative, because a wrong merge puts one person's
 * a person needs at least two name words (given name and surname) to be created or matched:
   ``Коваленка Івана Петровича``, ``Иван Коваленко`` and ``Ivan Kovalenko`` share the key of
   ``{ivan, kovalenko}`` across scripts and cases, while ``Марія Коваленко`` is someone else;
-* so does the gender of the given name, which the key cannot see: ``Олександр Коваленко`` and ``Олександра
-  Коваленко`` (``Oleksandra Kovalenko``) are a brother and a sister, never one person (``name_gender``; a name
-  that does not tell, such as ``Саша``, may go with either);
+* the gender a name tells, which the key cannot see, tells people apart too: ``Олександр Коваленко`` and
+  ``Oleksandra Kovalenko`` are a brother and a sister, never one person (``name_gender``; a name that does not
+  tell, such as ``Саша`` or ``Олександра Коваленко``, which may be a man in the genitive, may go with either);
 * the patronymic tells people of one name apart: ``Руденко Олександр Іванович`` and ``Руденко Александр
   Сергеевич`` are two people (``Іванович``, ``Иванович`` and ``Ivanovych`` are one patronymic). A name without
   one links to the person of that name named in the same document, else to the only person of that name in the
