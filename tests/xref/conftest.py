@@ -34,6 +34,21 @@ def ingest_corpus(ctx: Context, folder: Path, names: list[str] | None = None) ->
             assert not summary.failed, summary.failed
 
 
+def ingest_text(ctx: Context, folder: Path, name: str, text: str, collection: str = "south") -> None:
+    """One more fictional document, written to ``folder/collection/name`` and ingested into that collection."""
+    path = folder / collection / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    assert not ingest_paths(ctx, [path], collection=collection).failed
+
+
+def reprocess_nlp(ctx: Context, collection: str | None = None) -> int:
+    """Run the NLP stage again over every item (of the collection), as ``svidok reprocess --stage nlp`` does."""
+    from ingest.pipeline import process, reprocess
+
+    return reprocess(ctx, "nlp", lambda item_id: process(ctx, item_id), collection=collection, actor="test")
+
+
 @pytest.fixture(scope="session")
 def template_home(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("xref")

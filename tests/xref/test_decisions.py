@@ -11,19 +11,14 @@ from archive_schema import audit, policy, xref
 from archive_schema.models import AuditEvent, Collection, Entity, EntityDecision, EvidenceItem, Mention
 from archive_schema.search import Access, Query
 from ingest import entities
-from ingest.pipeline import process, reprocess
 
 from . import corpus
-from .conftest import MovedModel, entity_of, ingest_corpus, moved, pages_found, pages_of_entity
+from .conftest import MovedModel, entity_of, ingest_corpus, moved, pages_found, pages_of_entity, reprocess_nlp
 
 
 def _decide(ctx, decide):
     with ctx.db.sessions.begin() as session:
         return decide(session).id
-
-
-def _reprocess_nlp(ctx, collection=None) -> int:
-    return reprocess(ctx, "nlp", lambda item_id: process(ctx, item_id), collection=collection, actor="test")
 
 
 def _mentions(ctx, entity_id) -> set[str]:
@@ -49,7 +44,7 @@ def test_merge_moves_mentions_and_survives_reprocessing(archive):
     assert _mentions(archive, vania) == set()
     assert "Vania Kovalenko" in _mentions(archive, ivan)
 
-    assert _reprocess_nlp(archive) == 4
+    assert reprocess_nlp(archive) == 4
     assert entity_of(archive, "Vania Kovalenko") == ivan  # the machine found the name again: it forwards
     assert _mentions(archive, vania) == set()
     with archive.db.reader() as session:
@@ -73,7 +68,7 @@ def test_split_pins_mentions_and_survives_reprocessing(archive):
     assert _mentions(archive, new) == {"Ivan Kovalenko"}
     assert "Ivan Kovalenko" not in _mentions(archive, ivan)
 
-    _reprocess_nlp(archive)
+    reprocess_nlp(archive)
     assert _mentions(archive, new) == {"Ivan Kovalenko"}  # pinned: the same span of the same original
     assert _mentions(archive, ivan) >= {"Иван Коваленко", "Івана Петровича Коваленка", "Івана Коваленка"}
     with archive.db.reader() as session:
@@ -100,7 +95,7 @@ def _split_english_ivan(ctx) -> tuple[str, str]:
 def test_a_pin_of_exactly_the_span_wins_over_the_label_a_new_model_gives(archive, monkeypatch):
     ivan, new = _split_english_ivan(archive)
     MovedModel(monkeypatch, lambda m: [moved(m, label="LOCATION") if m.text == "Ivan Kovalenko" else m])
-    _reprocess_nlp(archive)
+    reprocess_nlp(archive)
     with archive.db.reader() as session:
         pinned = session.execute(select(Mention.entity_id, Mention.label).where(
             Mention.text == "Ivan Kovalenko")).one()
@@ -114,7 +109,7 @@ def test_split_follows_a_mention_whose_boundaries_a_new_model_moved(archive, mon
 
     # the new model finds the surname alone, which would otherwise go to the page's other Kovalenko (Vania)
     MovedModel(monkeypatch, lambda m: [moved(m, 5) if m.text == "Ivan Kovalenko" else m])
-    _reprocess_nlp(archive)
+    reprocess_nlp(archive)
     with archive.db.reader() as session:
         carried = session.execute(select(Mention.entity_id, Mention.link_confidence).where(
             Mention.text == "Kovalenko", Mention.page_number == 1, Mention.start == 5)).one()
@@ -130,7 +125,7 @@ def test_a_pin_no_mention_carries_is_reported(archive, monkeypatch):
     ivan, new = _split_english_ivan(archive)
     # the new model reads part of the name as a place: a decision about a person cannot carry over to it
     MovedModel(monkeypatch, lambda m: [moved(m, 5, "LOCATION") if m.text == "Ivan Kovalenko" else m])
-    _reprocess_nlp(archive)
+    reprocess_nlp(archive)
     assert _mentions(archive, new) == set()
     lost = _pins(archive, state="lost")
     assert [(p.state, p.entity.id, p.text) for p in lost.pins] == [("lost", new, "Ivan Kovalenko")]
@@ -150,7 +145,7 @@ def test_a_decision_no_mention_carries_can_be_withdrawn_and_the_machine_decides_
         _decide(archive, lambda s: entities.withdraw(s, pin.id, actor="archivist"))
 
     MovedModel(monkeypatch, lambda m: [moved(m, 5, "LOCATION") if m.text == "Ivan Kovalenko" else m])
-    _reprocess_nlp(archive)
+    reprocess_nlp(archive)
     assert _pins(archive).counts["lost"] == 1
     with archive.db.sessions.begin() as session:  # whoever may not see the item is not told the decision exists
         session.execute(update(EvidenceItem).values(classification="confidential"))
@@ -169,7 +164,7 @@ def test_a_decision_no_mention_carries_can_be_withdrawn_and_the_machine_decides_
         _decide(archive, lambda s: entities.withdraw(s, pin.id, actor="archivist"))
 
     monkeypatch.undo()  # the first model again: with no decision left, the name goes back to the machine's person
-    _reprocess_nlp(archive)
+    reprocess_nlp(archive)
     assert "Ivan Kovalenko" in _mentions(archive, ivan)
     assert _mentions(archive, new) == set()
 
@@ -182,7 +177,7 @@ def test_a_new_split_replaces_the_pin_of_an_overlapping_span(archive, monkeypatc
             Mention.text.in_(["Ivan Kovalenko", "Vania Kovalenko"]))))
     cellmate = _decide(archive, lambda s: entities.split(s, ivan, english, actor="a", name="the cellmate"))
     MovedModel(monkeypatch, lambda m: [moved(m, 5) if m.text == "Ivan Kovalenko" else m])
-    _reprocess_nlp(archive)
+    reprocess_nlp(archive)
     assert _mentions(archive, cellmate) == {"Kovalenko", "Vania Kovalenko"}
     assert _pins(archive).counts == {"exact": 1, "moved": 1, "lost": 0}
 
@@ -195,7 +190,7 @@ def test_a_new_split_replaces_the_pin_of_an_overlapping_span(archive, monkeypatc
     report = _pins(archive)
     assert report.counts == {"exact": 2, "moved": 0, "lost": 0}  # the older pin gave way, so nothing is lost
     assert {(p.entity.id, p.text) for p in report.pins} == {(cellmate, "Vania Kovalenko"), (other, "Kovalenko")}
-    _reprocess_nlp(archive)
+    reprocess_nlp(archive)
     assert _mentions(archive, other) == {"Kovalenko"}
     assert _mentions(archive, cellmate) == {"Vania Kovalenko"}
 
@@ -220,7 +215,7 @@ def test_pins_that_disagree_about_one_mention_leave_it_unlinked(archive, monkeyp
         return [] if mention.text == "Мария Коваленко" else [mention]
 
     MovedModel(monkeypatch, one_span)
-    _reprocess_nlp(archive, collection="south")
+    reprocess_nlp(archive, collection="south")
     with archive.db.reader() as session:
         joined = session.execute(select(Mention.entity_id, Mention.text).where(
             Mention.label == "PERSON", Mention.text.like("Иван Коваленко%"))).one()
@@ -244,7 +239,7 @@ def test_pins_of_items_the_actor_may_not_see_are_not_listed(archive):
 def test_rename_is_kept_after_reprocessing(archive):
     facility = entity_of(archive, "SIZO-2")
     _decide(archive, lambda s: entities.rename(s, facility, "SIZO-2, Taganrog (Rostov region)", actor="archivist"))
-    _reprocess_nlp(archive, collection="south")
+    reprocess_nlp(archive, collection="south")
     assert entity_of(archive, "СИЗО-2") == facility
     with archive.db.reader() as session:
         entity = session.get(Entity, facility)
@@ -298,7 +293,7 @@ def test_merge_survives_reprocessing_on_each_database(settings, ctx, tmp_path):
     ingest_corpus(ctx, tmp_path / "corpus", names=["en_kovalenko.txt"])
     ivan, vania = entity_of(ctx, "Ivan Kovalenko"), entity_of(ctx, "Vania Kovalenko")
     _decide(ctx, lambda s: entities.merge(s, ivan, vania, actor="investigator"))
-    assert _reprocess_nlp(ctx) == 1
+    assert reprocess_nlp(ctx) == 1
     assert entity_of(ctx, "Vania Kovalenko") == ivan
     assert _mentions(ctx, vania) == set() and _mentions(ctx, ivan) == {"Ivan Kovalenko", "Vania Kovalenko"}
     assert _decision_events(ctx) == ["entity.merge"]
@@ -314,7 +309,7 @@ def test_split_pins_carry_over_and_are_reported_on_each_database(settings, ctx, 
     cellmate = _decide(ctx, lambda s: entities.split(s, ivan, [vania_mention], actor="investigator"))
     # the new model finds "Kovalenko" alone in the pinned span
     MovedModel(monkeypatch, lambda m: [moved(m, 6) if m.text == "Vania Kovalenko" else m])
-    _reprocess_nlp(ctx)
+    reprocess_nlp(ctx)
     assert _mentions(ctx, cellmate) == {"Kovalenko"}
     assert _pins(ctx).counts == {"exact": 0, "moved": 1, "lost": 0}
     assert [p.text for p in _pins(ctx, state="moved", entity_id=cellmate).pins] == ["Vania Kovalenko"]

@@ -8,11 +8,10 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import select
 
 from archive_schema.models import Mention
-from ingest.pipeline import process, reprocess
 
 from tests.api.helpers import client_for
 
-from .conftest import MovedModel, entity_of, moved
+from .conftest import MovedModel, entity_of, moved, reprocess_nlp
 
 PROBLEM = "application/problem+json"
 
@@ -168,7 +167,7 @@ def test_the_entity_page_lists_decisions_no_mention_carries(client, app, monkeyp
     assert "Decisions that no longer apply" not in before.get_data(as_text=True)
 
     MovedModel(monkeypatch, lambda m: [moved(m, 5, "ORG") if m.text == "Ivan Kovalenko" else m])
-    reprocess(ctx, "nlp", lambda item_id: process(ctx, item_id), collection="north", actor="test")
+    reprocess_nlp(ctx, "north")
     page = client.get(f"/entities/{new}", headers={"Accept-Language": "uk"})
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Рішення, які більше не діють" in html

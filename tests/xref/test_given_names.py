@@ -12,22 +12,14 @@ from sqlalchemy import select, update
 from archive_schema.models import Entity, EvidenceItem, Mention
 from archive_schema.search import Access, Query
 from ingest import entities
-from ingest.bulk import ingest_paths
-from ingest.pipeline import process, reprocess
 
-from .conftest import entity_of, pages_found
+from .conftest import entity_of, ingest_text, pages_found, reprocess_nlp
 
 BROTHER_EN = "The applicant, Mr Oleksandr Kovalenko, was taken from Kherson to a camp in Crimea on 5 October 2022."
 SISTER_EN = "His sister, Ms Oleksandra Kovalenko, aged 12, stayed with their grandmother in Kherson."
 SISTER_UK = "Коваленко Олександра Іванівна, 2010 р.н., мешкає в Херсоні з бабусею."
 BROTHER_UK = "Олександр Коваленко телефонував бабусі з табору 1 листопада 2022 року."
 EITHER_UK = "Про Олександру Коваленко волонтери нічого не знають."  # a woman, or a man in the dative
-
-
-def _ingest(ctx, folder, name: str, text: str) -> None:
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    assert not ingest_paths(ctx, [path], collection="children").failed
 
 
 def _linked(ctx, filename: str) -> list[tuple[str, str | None, float | None]]:
@@ -53,32 +45,32 @@ def test_what_a_name_tells_of_gender(name, gender):
 
 
 def test_a_brother_and_a_sister_of_one_name_are_two_people(archive, tmp_path):
-    _ingest(archive, tmp_path, "brother_en.txt", BROTHER_EN)
-    _ingest(archive, tmp_path, "sister_en.txt", SISTER_EN)
+    ingest_text(archive, tmp_path, "brother_en.txt", BROTHER_EN, "children")
+    ingest_text(archive, tmp_path, "sister_en.txt", SISTER_EN, "children")
     brother = entity_of(archive, "Mr Oleksandr Kovalenko")
     sister = entity_of(archive, "Ms Oleksandra Kovalenko")
     assert brother != sister
     assert entities.person_key("Oleksandr Kovalenko") == entities.person_key("Oleksandra Kovalenko")
 
     # her patronymic goes to her, not to the brother, the older entity of the name
-    _ingest(archive, tmp_path, "sister_uk.txt", SISTER_UK)
+    ingest_text(archive, tmp_path, "sister_uk.txt", SISTER_UK, "children")
     assert entity_of(archive, "Коваленко Олександра Іванівна") == sister
-    _ingest(archive, tmp_path, "brother_uk.txt", BROTHER_UK)
+    ingest_text(archive, tmp_path, "brother_uk.txt", BROTHER_UK, "children")
     assert _linked(archive, "brother_uk.txt") == [("Олександр Коваленко", brother, 1.0)]
 
     # a form that may be either of them is filed under neither, but under the name, for a person to decide
-    _ingest(archive, tmp_path, "either_uk.txt", EITHER_UK)
+    ingest_text(archive, tmp_path, "either_uk.txt", EITHER_UK, "children")
     ((_, either, confidence),) = _linked(archive, "either_uk.txt")
     assert either not in (brother, sister) and either is not None and confidence == 1.0
 
     before = sorted(_linked(archive, name) for name in ("brother_en.txt", "sister_en.txt", "either_uk.txt"))
-    reprocess(archive, "nlp", lambda item_id: process(archive, item_id), actor="test")
+    reprocess_nlp(archive)
     assert sorted(_linked(archive, name) for name in ("brother_en.txt", "sister_en.txt", "either_uk.txt")) == before
 
 
 def test_a_name_that_does_not_tell_goes_to_the_only_person_of_that_name(archive, tmp_path):
-    _ingest(archive, tmp_path, "brother_en.txt", BROTHER_EN)
-    _ingest(archive, tmp_path, "either_uk.txt", EITHER_UK)
+    ingest_text(archive, tmp_path, "brother_en.txt", BROTHER_EN, "children")
+    ingest_text(archive, tmp_path, "either_uk.txt", EITHER_UK, "children")
     assert _linked(archive, "either_uk.txt") == [("Олександру Коваленко", entity_of(archive, "Mr Oleksandr Kovalenko"),
                                                   1.0)]
 
@@ -102,9 +94,9 @@ def test_other_given_names_stay_other(one, other):
 
 
 def test_mykola_and_nikolai_are_one_person_and_his_brother_another(archive, tmp_path):
-    _ingest(archive, tmp_path, "list_uk.txt", LIST_UK)
-    _ingest(archive, tmp_path, "court_ru.txt", COURT_RU)
-    _ingest(archive, tmp_path, "report_en.txt", REPORT_EN)
+    ingest_text(archive, tmp_path, "list_uk.txt", LIST_UK, "children")
+    ingest_text(archive, tmp_path, "court_ru.txt", COURT_RU, "children")
+    ingest_text(archive, tmp_path, "report_en.txt", REPORT_EN, "children")
     mykola = entity_of(archive, "КОВАЛЕНКО Микола Іванович")
     assert entity_of(archive, "Коваленко Николай Иванович") == mykola
     assert entity_of(archive, "Mr Mykola Kovalenko") == mykola
@@ -118,8 +110,8 @@ def test_mykola_and_nikolai_are_one_person_and_his_brother_another(archive, tmp_
 def test_after_the_upgrade_reprocessing_brings_nikolai_to_mykola(archive, tmp_path):
     """An archive resolved before the two spellings were one name has two entities; the migration gives them one
     key, and reprocessing moves the mentions to the older one."""
-    _ingest(archive, tmp_path, "list_uk.txt", LIST_UK)
-    _ingest(archive, tmp_path, "court_ru.txt", COURT_RU)
+    ingest_text(archive, tmp_path, "list_uk.txt", LIST_UK, "children")
+    ingest_text(archive, tmp_path, "court_ru.txt", COURT_RU, "children")
     mykola = entity_of(archive, "КОВАЛЕНКО Микола Іванович")
     with archive.db.sessions.begin() as session:  # the Russian spelling's own entity, as the old keys made it
         nikolai = Entity(kind="person", key=entities.person_key("Николай Коваленко"), name="Коваленко Николай Иванович",
@@ -129,5 +121,5 @@ def test_after_the_upgrade_reprocessing_brings_nikolai_to_mykola(archive, tmp_pa
         session.execute(update(Mention).where(Mention.text == "Коваленко Николай Иванович")
                         .values(entity_id=nikolai.id))
     assert entity_of(archive, "Коваленко Николай Иванович") != mykola
-    reprocess(archive, "nlp", lambda item_id: process(archive, item_id), actor="test")
+    reprocess_nlp(archive)
     assert entity_of(archive, "Коваленко Николай Иванович") == mykola

@@ -11,10 +11,8 @@ from sqlalchemy import select, update
 from archive_schema import policy, xref
 from archive_schema.models import Entity, EvidenceItem, Mention
 from ingest import entities
-from ingest.bulk import ingest_paths
-from ingest.pipeline import process, reprocess
 
-from .conftest import entity_of, pages_of_entity
+from .conftest import entity_of, ingest_text, pages_of_entity, reprocess_nlp
 
 LIST_UK = "Список звільнених:\n1. РУДЕНКО Олександр Іванович, 1979 р.н.\n2. МЕЛЬНИК Ганна Петрівна, 1984 р.н.\n"
 LIST_RU = "Руденко Александр Сергеевич, 1990 г.р., содержится в СИЗО-2 города Таганрог."
@@ -22,13 +20,6 @@ LETTER_UK = "Руденко Олександр Сергійович, 1990 р.н.
 BOTH_UK = ("Олександр Руденко писав, що його перевели до колонії. Олександра Івановича Руденка бачили "
            "в Оленівці.")
 BARE_UK = "Олександр Руденко зник 5 березня 2022 року в Бердянську."
-
-
-def _ingest(ctx, folder, name: str, text: str) -> None:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    assert not ingest_paths(ctx, [path], collection="south").failed
 
 
 def _link(ctx, text: str, item_name: str | None = None) -> tuple[str | None, float | None]:
@@ -76,9 +67,9 @@ def test_different_patronymics_stay_different(one, other):
 
 
 def test_the_patronymic_tells_two_people_of_one_name_apart(archive, tmp_path):
-    _ingest(archive, tmp_path, "list_uk.txt", LIST_UK)
-    _ingest(archive, tmp_path, "list_ru.txt", LIST_RU)
-    _ingest(archive, tmp_path, "letter_uk.txt", LETTER_UK)
+    ingest_text(archive, tmp_path, "list_uk.txt", LIST_UK)
+    ingest_text(archive, tmp_path, "list_ru.txt", LIST_RU)
+    ingest_text(archive, tmp_path, "letter_uk.txt", LETTER_UK)
     ivanovych = entity_of(archive, "РУДЕНКО Олександр Іванович")
     serhiyovych = entity_of(archive, "Руденко Олександр Сергійович")
     assert ivanovych != serhiyovych
@@ -88,18 +79,18 @@ def test_the_patronymic_tells_two_people_of_one_name_apart(archive, tmp_path):
 
 
 def test_a_name_without_patronymic_goes_to_the_person_its_document_names(archive, tmp_path):
-    _ingest(archive, tmp_path, "list_uk.txt", LIST_UK)
-    _ingest(archive, tmp_path, "list_ru.txt", LIST_RU)
-    _ingest(archive, tmp_path, "both_uk.txt", BOTH_UK)
+    ingest_text(archive, tmp_path, "list_uk.txt", LIST_UK)
+    ingest_text(archive, tmp_path, "list_ru.txt", LIST_RU)
+    ingest_text(archive, tmp_path, "both_uk.txt", BOTH_UK)
     ivanovych = entity_of(archive, "РУДЕНКО Олександр Іванович")
     assert entity_of(archive, "Олександра Івановича Руденка") == ivanovych
     assert _link(archive, "Олександр Руденко") == (ivanovych, entities.SAME_DOCUMENT)
 
 
 def test_a_name_without_patronymic_is_not_filed_under_one_of_several_people(archive, tmp_path):
-    _ingest(archive, tmp_path, "list_uk.txt", LIST_UK)
-    _ingest(archive, tmp_path, "list_ru.txt", LIST_RU)
-    _ingest(archive, tmp_path, "bare_uk.txt", BARE_UK)
+    ingest_text(archive, tmp_path, "list_uk.txt", LIST_UK)
+    ingest_text(archive, tmp_path, "list_ru.txt", LIST_RU)
+    ingest_text(archive, tmp_path, "bare_uk.txt", BARE_UK)
     bare, confidence = _link(archive, "Олександр Руденко")
     assert bare not in (entity_of(archive, "РУДЕНКО Олександр Іванович"),
                         entity_of(archive, "Руденко Александр Сергеевич"))
@@ -116,37 +107,37 @@ def test_a_name_without_patronymic_is_not_filed_under_one_of_several_people(arch
     with archive.db.reader() as session, policy.acting_as(policy.Actor("viewer-tester", "viewer")):
         assert {e.id for e in xref.entity_summary(session, bare).namesakes} == {ivanovych}
     # the next such document joins that entity, left for a person to merge into the right one
-    _ingest(archive, tmp_path, "bare_uk_2.txt", BARE_UK.replace("5 березня", "6 березня"))
+    ingest_text(archive, tmp_path, "bare_uk_2.txt", BARE_UK.replace("5 березня", "6 березня"))
     assert _link(archive, "Олександр Руденко", "bare_uk_2.txt")[0] == bare
 
     # a person who knows it is Олександр Іванович merges the entity into him: reprocessing keeps that
     ivanovych = entity_of(archive, "РУДЕНКО Олександр Іванович")
     with archive.db.sessions.begin() as session:
         entities.merge(session, ivanovych, bare, actor="investigator")
-    reprocess(archive, "nlp", lambda item_id: process(archive, item_id), actor="test")
+    reprocess_nlp(archive)
     assert _link(archive, "Олександр Руденко", "bare_uk.txt")[0] == ivanovych
     assert entity_of(archive, "Руденко Александр Сергеевич") != ivanovych
 
 
 def test_the_only_person_of_a_name_learns_the_patronymic_and_the_guess_says_so(archive, tmp_path):
-    _ingest(archive, tmp_path, "bare_uk.txt", BARE_UK)
+    ingest_text(archive, tmp_path, "bare_uk.txt", BARE_UK)
     person, confidence = _link(archive, "Олександр Руденко")
     assert confidence == 1.0 and _entity(archive, person) == ("Олександр Руденко", {"gender": "masc"})
 
-    _ingest(archive, tmp_path, "list_uk.txt", LIST_UK)
+    ingest_text(archive, tmp_path, "list_uk.txt", LIST_UK)
     assert entity_of(archive, "РУДЕНКО Олександр Іванович") == person
     assert _entity(archive, person) == ("Руденко Олександр Іванович", {"patronymic_key": "IvnvC", "gender": "masc"})
     # the letter never gave the patronymic: its link is now the guess that there is one such person
     assert _link(archive, "Олександр Руденко") == (person, entities.ONLY_CANDIDATE)
 
-    _ingest(archive, tmp_path, "list_ru.txt", LIST_RU)  # another Олександр Руденко: a new person ...
+    ingest_text(archive, tmp_path, "list_ru.txt", LIST_RU)  # another Олександр Руденко: a new person ...
     assert entity_of(archive, "Руденко Александр Сергеевич") != person
     # ... so the letter's "Олександр Руденко" may be either: it goes to the name's own entity, found under it
     bare, confidence = _link(archive, "Олександр Руденко")
     assert bare != person and confidence == 1.0 and _entity(archive, bare) == ("Олександр Руденко", {"gender": "masc"})
     assert _letter_page(archive) in pages_of_entity(archive, bare)
     before = _links(archive)
-    reprocess(archive, "nlp", lambda item_id: process(archive, item_id), actor="test")
+    reprocess_nlp(archive)
     assert _links(archive) == before  # reprocessing decides the same
 
 
@@ -156,7 +147,7 @@ def test_reprocessing_an_archive_resolved_before_patronymics_counted_tells_the_n
     from archive_schema.models import EntityName
 
     for name, text in (("list_uk.txt", LIST_UK), ("list_ru.txt", LIST_RU), ("bare_uk.txt", BARE_UK)):
-        _ingest(archive, tmp_path, name, text)
+        ingest_text(archive, tmp_path, name, text)
     first = entity_of(archive, "РУДЕНКО Олександр Іванович")
     others = {entity_of(archive, "Руденко Александр Сергеевич"), _link(archive, "Олександр Руденко")[0]}
     with archive.db.sessions.begin() as session:  # as the resolver left it when it ignored patronymics
@@ -165,11 +156,11 @@ def test_reprocessing_an_archive_resolved_before_patronymics_counted_tells_the_n
         session.execute(delete(EntityName).where(EntityName.entity_id.in_(others)))
         session.execute(delete(Entity).where(Entity.id.in_(others)))
         session.execute(update(Entity).where(Entity.id == first).values(properties={}))
-    reprocess(archive, "nlp", lambda item_id: process(archive, item_id), actor="test")
+    reprocess_nlp(archive)
     ivanovych = entity_of(archive, "РУДЕНКО Олександр Іванович")
     serhiyovych = entity_of(archive, "Руденко Александр Сергеевич")
     bare, confidence = _link(archive, "Олександр Руденко")
     assert len({ivanovych, serhiyovych, bare}) == 3 and confidence == 1.0
     before = _links(archive)
-    reprocess(archive, "nlp", lambda item_id: process(archive, item_id), actor="test")
+    reprocess_nlp(archive)
     assert _links(archive) == before

@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from archive_schema import policy, xref
 from archive_schema.models import Collection, Entity, EvidenceItem, Mention
 
-from .conftest import entity_of
+from .conftest import entity_of, ingest_text
 
 IVAN = ("Івана Петровича Коваленка", "Иван Коваленко", "Ivan Kovalenko", "Івана Коваленка")
 FACILITY = ("СІЗО №2", "СИЗО-2", "SIZO-2")
@@ -147,26 +147,16 @@ def test_a_name_found_only_in_items_the_actor_may_not_see_is_not_listed(archive)
     assert listed.total == len(public_entities)
 
 
-def _ingest_south(archive, folder, name: str, text: str) -> None:
-    """One more fictional document in the south collection."""
-    from ingest.bulk import ingest_paths
-
-    path = folder / "south" / name
-    path.parent.mkdir(parents=True)
-    path.write_text(text, encoding="utf-8")
-    assert not ingest_paths(archive, [path], collection="south").failed
-
-
 def test_a_name_broken_at_a_line_end_is_the_same_person(archive, tmp_path):
     """A typeset letter hyphenates the surname across two lines; it is still Іван Петрович Коваленко."""
-    _ingest_south(archive, tmp_path, "uk_letter_hyphenated.txt", "Прошу повідомити, де перебуває мій чоловік, Іван "
+    ingest_text(archive, tmp_path, "uk_letter_hyphenated.txt", "Прошу повідомити, де перебуває мій чоловік, Іван "
                   "Петрович Кова-\nленко, якого затримали в Хер-\nсоні.\n")
     assert entity_of(archive, "Іван Петрович Кова-\nленко") == entity_of(archive, "Івана Петровича Коваленка")
     assert entity_of(archive, "Хер-\nсоні") == entity_of(archive, "Херсоні")
 
 
 def test_a_list_entry_with_the_surname_in_capitals_is_the_same_person(archive, tmp_path):
-    _ingest_south(archive, tmp_path, "uk_list.txt", "Список осіб, переведених до СІЗО №2 м. Таганрог:\n"
+    ingest_text(archive, tmp_path, "uk_list.txt", "Список осіб, переведених до СІЗО №2 м. Таганрог:\n"
                   "1. КОВАЛЕНКО Іван Петрович, 1985 р.н.\n2. БОНДАРЕНКО Олена Василівна, 1991 р.н.\n")
     ivan = entity_of(archive, "КОВАЛЕНКО Іван Петрович")
     assert ivan == entity_of(archive, "Івана Петровича Коваленка")
