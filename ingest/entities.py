@@ -51,10 +51,14 @@ PAGE_BATCH = 32
 _INITIAL = re.compile(r"^\w\.?$")
 
 
+def _words(name: str) -> list[str]:
+    """The words of a personal name without initials."""
+    return [w for w in re.split(r"[\s.]+", name) if w and not _INITIAL.match(w)]
+
+
 def _name_words(name: str, patronymics: bool = False) -> list[str]:
-    """The words of a personal name without initials: the patronymics, or the other words."""
-    return [w for w in re.split(r"[\s.]+", name)
-            if w and not _INITIAL.match(w) and bool(PATRONYMIC.search(w)) == patronymics]
+    """The patronymics of a personal name, or its other words (initials left out)."""
+    return [w for w in _words(name) if bool(PATRONYMIC.search(w)) == patronymics]
 
 
 def person_key(name: str) -> str:
@@ -69,7 +73,7 @@ def name_gender(name: str) -> str:
     Коваленко``, ``Oleksandra Kovalenko``: femn; ``Олександра Коваленко`` may be a man in the genitive: ""). The
     person key drops the vowel that tells ``Олександр`` from ``Олександра``, so resolution asks this too: a brother
     and a sister are two people."""
-    return given_names.name_gender(tuple(w for w in re.split(r"[\s.]+", name) if w and not _INITIAL.match(w)))
+    return given_names.name_gender(tuple(_words(name)))
 
 
 def gender_of(entity: Entity) -> str:
@@ -337,8 +341,9 @@ class Resolver:
 def _of_gender(people: Iterable[Entity], gender: str) -> list[Entity]:
     """The people known to be of this gender; when there are none (or the gender is not known), those not known to
     be of the other."""
-    people = [e for e in people if not contradict(gender, gender_of(e))]
-    return [e for e in people if gender and gender_of(e) == gender] or people
+    known = [(e, gender_of(e)) for e in people]
+    return ([e for e, its in known if gender and its == gender]
+            or [e for e, its in known if not contradict(gender, its)])
 
 
 def _name_of(mention: Mention) -> str:
@@ -406,7 +411,7 @@ def run_nlp(ctx: Context, item_id: str, version: str) -> None:
             session.execute(delete(Mention).where(Mention.item_id == item_id))
             resolver = Resolver(session, sha256, item_id)
             stored: list[Mention] = []
-            for n, (page_id, number, mentions) in enumerate(found, 1):
+            for page_id, number, mentions in found:
                 for mention in mentions:
                     link = resolver.resolve(number, mention)
                     row = Mention(item_id=item_id, page_id=page_id, page_number=number, start=mention.start,
@@ -417,8 +422,6 @@ def run_nlp(ctx: Context, item_id: str, version: str) -> None:
                     session.add(row)
                     if row.label == "PERSON" and link.entity_id is None and not link.held:
                         stored.append(row)
-                if n % PAGE_BATCH == 0:
-                    session.flush()
             session.flush()
             resolver.settle(stored)
             item = session.get(EvidenceItem, item_id)

@@ -273,7 +273,7 @@ def import_registry(session: Session, path: Path, *, source: str, actor: str = a
         raise RegistryFileError("say where the list comes from: --source")
     rows, encoding = read_rows(path)
     report = ImportReport(encoding=encoding)
-    seen: dict[tuple[str, str, dt.date | None], RegistryPerson] = {}
+    seen: dict[tuple[str, str, str, dt.date | None], RegistryPerson] = {}
     for number, cells in rows:
         row, errors = check_row(number, cells, source)
         if row is None:
@@ -287,7 +287,7 @@ def import_registry(session: Session, path: Path, *, source: str, actor: str = a
 
 
 def _upsert(session: Session, row: Row, report: ImportReport,
-            seen: dict[tuple[str, str, dt.date | None], RegistryPerson]) -> None:
+            seen: dict[tuple[str, str, str, dt.date | None], RegistryPerson]) -> None:
     key, patronymic, gender = person_key(row.name)[:500], patronymic_key(row.name), name_gender(row.name)
     person = (seen.get((key, patronymic, gender, row.birth_date))
               or _existing(session, key, patronymic, gender, row, report))

@@ -148,16 +148,15 @@ def name_reading(words: tuple[str, ...], lang: str) -> tuple[str, str] | None:
     if lang not in ("uk", "ru"):
         return None
     parses = [_name_parses(word, lang) for word in words]
-    readings = dict.fromkeys((p.tag.case, g) for word in parses for p in word for g in ("masc", "femn")
-                             if p.tag.case and _fits(p, p.tag.case, g))
+    readings = _reading_counts(parses)
     if not readings:
         return None
 
     def rank(reading: tuple[str, str]) -> tuple:
         fitting = [next((p for p in word if _fits(p, *reading)), None) for word in parses]
         found = [p for p in fitting if p is not None]
-        return (-len(found), -round(sum(p.score for p in found), 6), reading[0] != "nomn", reading[0] == "voct",
-                sum(word.index(p) for word, p in zip(parses, fitting) if p is not None))
+        return (-readings[reading], -round(sum(p.score for p in found), 6), reading[0] != "nomn",
+                reading[0] == "voct", sum(word.index(p) for word, p in zip(parses, fitting) if p is not None))
 
     return min(readings, key=rank)
 
@@ -169,14 +168,20 @@ def name_genders(words: tuple[str, ...], lang: str) -> frozenset[str]:
     the genitive: "Коваленко" does not decline); empty without a dictionary or a name-tagged word."""
     if lang not in ("uk", "ru"):
         return frozenset()
-    parses = [_name_parses(word, lang) for word in words]
-    counts: dict[tuple[str, str], int] = {}
-    for word in parses:
-        for reading in {(p.tag.case, g) for p in word for g in ("masc", "femn")
-                        if p.tag.case and _fits(p, p.tag.case, g)}:
-            counts[reading] = counts.get(reading, 0) + 1
+    counts = _reading_counts([_name_parses(word, lang) for word in words])
     most = max(counts.values(), default=0)
     return frozenset(gender for (_, gender), count in counts.items() if count == most)
+
+
+def _reading_counts(parses: list[list]) -> dict[tuple[str, str], int]:
+    """For each (case, gender) some word of a name can be read in, how many of its words can, in the order the
+    readings first appear."""
+    counts: dict[tuple[str, str], int] = {}
+    for word in parses:
+        for reading in dict.fromkeys((p.tag.case, g) for p in word for g in ("masc", "femn")
+                                     if p.tag.case and _fits(p, p.tag.case, g)):
+            counts[reading] = counts.get(reading, 0) + 1
+    return counts
 
 
 def name_in_reading(word: str, lang: str, reading: tuple[str, str] | None) -> str:
