@@ -145,6 +145,11 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_object", "object_type", "object_id"), Index("ix_audit_action", "action"))
 
 
+#: the property of a person entity that holds "masc" or "femn" when the name it was made for told its gender
+#: ("" when it told none): a brother and a sister may share a name key, never a gender
+PERSON_GENDER = "gender"
+
+
 class Entity(Base):
     """A resolved person, place, facility or organisation.
 

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, or_, s
 from sqlalchemy.orm import Session
 
 from . import policy
-from .models import Entity, EntityDecision, EntityName, EvidenceItem, Mention, MentionPin, Page
+from .models import PERSON_GENDER, Entity, EntityDecision, EntityName, EvidenceItem, Mention, MentionPin, Page
 from .search.analysis import name_key
 
 #: a timeline looks for entity mentions on at most this many pages, and answers at most this many events
@@ -31,6 +31,18 @@ CONTEXT = 80
 #: a date this far from the entity's mention is "on the same page" rather than "near"
 NEAR_WEIGHT, PAGE_WEIGHT = 1.0, 0.5
 _ISO_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?(?:/\d{4}(?:-\d{2}(?:-\d{2})?)?)?$")
+
+
+def _same_gender(session: Session, person: Entity, namesakes: list[EntityListEntry]) -> list[EntityListEntry]:
+    """The namesakes not known to be of the other gender: "Олександра Коваленко" is no namesake of her brother
+    "Олександр Коваленко", though the two share a key. A gender is known when resolution stored it (entities
+    made before it did have none, and stay)."""
+    gender = (person.properties or {}).get(PERSON_GENDER)
+    if not gender or not namesakes:
+        return namesakes
+    genders = {id: (properties or {}).get(PERSON_GENDER) for id, properties in session.execute(
+        select(Entity.id, Entity.properties).where(Entity.id.in_([n.id for n in namesakes])))}
+    return [n for n in namesakes if genders.get(n.id) in (None, "", gender)]
 
 
 def _visible(item_id: ColumnElement) -> ColumnElement[bool]:
@@ -216,7 +228,8 @@ class EntitySummary:
     decisions: list[Decision]
     namesakes: list[EntityListEntry] = field(default_factory=list, metadata={
         "description": "other people of the same given name and surname (told apart by the patronymic, or a name "
-                       "written without one), mentioned in items the caller may see"})
+                       "written without one), not known to be of the other gender, mentioned in items the caller "
+                       "may see"})
 
 
 @dataclass
@@ -437,7 +450,8 @@ def entity_summary(session: Session, entity_id: str) -> EntitySummary | None:
             select(Entity.id, Entity.name, seen).join(Mention, Mention.entity_id == Entity.id)
             .where(Entity.kind == "person", Entity.key == entity.key, Entity.id != entity.id,
                    Entity.merged_into_id.is_(None), _visible(Mention.item_id))
-            .group_by(Entity.id, Entity.name).order_by(seen.desc(), Entity.name).limit(50))]
+            .group_by(Entity.id, Entity.name).order_by(seen.desc(), Entity.name).limit(200))]
+        namesakes = _same_gender(session, entity, namesakes)[:50]
     return EntitySummary(entity.id, entity.kind, entity.name, entity.origin, dict(entity.properties or {}),
                          merged_into, merged_from, names, sum(c.count for c in by_label), by_label, by_item,
                          decisions, namesakes)

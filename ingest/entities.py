@@ -31,8 +31,8 @@ from itertools import repeat
 from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from archive_schema.models import (Entity, EntityDecision, EntityName, EvidenceItem, Mention, MentionPin, Page,
-                                   StageRun, utcnow)
+from archive_schema.models import (PERSON_GENDER, Entity, EntityDecision, EntityName, EvidenceItem, Mention,
+                                   MentionPin, Page, StageRun, utcnow)
 from archive_schema.search.analysis import name_key, person_name_key, same_name_key
 from archive_schema.search.sync import request_index
 from archive_schema.vocab import StageState
@@ -98,7 +98,7 @@ def patronymic_key(name: str) -> str:
 #: the entity property that holds the key of a person's patronymic (patronymic_key)
 PATRONYMIC_KEY = "patronymic_key"
 #: ... and the gender the name it was made for told (name_gender; "" when it told none)
-GENDER = "gender"
+GENDER = PERSON_GENDER
 #: link confidence of a pin carried over to a mention whose span a new model moved (an exact span: 1.0)
 CARRIED_PIN = 0.9
 #: a name without a patronymic linked to the one person of that name (with a patronymic) named in its document

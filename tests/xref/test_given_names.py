@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
+from archive_schema import xref
 from archive_schema.models import Entity, EvidenceItem, Mention
 from archive_schema.search import Access, Query
 from ingest import entities
@@ -62,6 +63,12 @@ def test_a_brother_and_a_sister_of_one_name_are_two_people(archive, tmp_path):
     ingest_text(archive, tmp_path, "either_uk.txt", EITHER_UK, "children")
     ((_, either, confidence),) = _linked(archive, "either_uk.txt")
     assert either not in (brother, sister) and either is not None and confidence == 1.0
+
+    # on the entity page the name-only entity is a namesake of each; the sister is no namesake of her brother
+    with archive.db.reader() as session:
+        assert {n.id for n in xref.entity_summary(session, brother).namesakes} == {either}
+        assert {n.id for n in xref.entity_summary(session, sister).namesakes} == {either}
+        assert {n.id for n in xref.entity_summary(session, either).namesakes} == {brother, sister}
 
     before = sorted(_linked(archive, name) for name in ("brother_en.txt", "sister_en.txt", "either_uk.txt"))
     reprocess_nlp(archive)
