@@ -79,3 +79,45 @@ def test_morph_features_give_each_case_form_of_a_name_its_lemma():
     assert [t.lemma_ for t in doc if t.is_punct] == [",", "."]
     untouched = MorphFeatures("uk", extended=True)(spacy.blank("uk")("в Херсоні"))
     assert [t.lemma_ for t in untouched] == ["", ""]
+
+
+def _fictional_corpus(path: Path) -> None:
+    """Twelve short fictional documents in the corpus's JSONL format."""
+    from nlp.corpus import AnnotatedDocument, write_documents
+
+    people = ["Іван Коваленко", "Олена Мельник", "Петро Шевчук", "Ганна Бойко"]
+    places = ["Херсоні", "Мелітополі", "Бердянську"]
+    documents = []
+    for i in range(12):
+        person, place = people[i % 4], places[i % 3]
+        text = f"{person} мешкав у {place} до весни , а потім виїхав до родичів ."
+        documents.append(AnnotatedDocument(f"fiction/{i}", "uk", text, [
+            (0, len(person), "PERSON"), (text.index(place), text.index(place) + len(place), "LOCATION")]))
+    write_documents(documents, path)
+
+
+def test_pretraining_gives_a_model_that_runs_without_the_training_machine(tmp_path):
+    # make model pretrains the tok2vec first; what it saves must load where neither the raw text, the work folder
+    # nor train_uk's pretraining reader exists
+    _fictional_corpus(tmp_path / "corpus.jsonl")
+    work = tmp_path / "work"
+    assert train_uk.main(["--data", str(tmp_path / "corpus.jsonl"), "--out", str(tmp_path / "model"),
+                          "--workdir", str(work), "--pretrain-epochs", "1", "--max-epochs", "1"]) == 0
+    assert (work / "pretrain" / "model0.bin").stat().st_size > 0
+    raw = [row["text"] for row in srsly.read_jsonl(work / "raw_text.jsonl")]
+    assert raw and all(len(line.split()) <= train_uk.PRETRAIN_LINE_WORDS for line in raw)
+    saved = spacy.util.load_config(tmp_path / "model" / "config.cfg", interpolate=False)
+    assert "pretraining" not in saved and "pretrain" not in saved["corpora"]
+    assert saved["paths"]["init_tok2vec"] is None and "raw_text" not in saved["paths"]
+    assert "pretrained 1 epochs" in srsly.read_json(tmp_path / "model" / "meta.json")["description"]
+    model = spacy.load(tmp_path / "model")
+    assert model.pipe_names == ["svidok_morph_features", "tok2vec", "ner"]
+    model("Іван Коваленко мешкав у Херсоні .")  # runs; one epoch teaches it nothing worth asserting
+
+
+def test_pretraining_cuts_long_paragraphs_into_lines_the_reader_keeps():
+    from nlp.corpus import AnnotatedDocument
+
+    long = " ".join(["слово"] * (train_uk.PRETRAIN_LINE_WORDS * 2 + 7))
+    lines = train_uk.raw_text_lines([AnnotatedDocument("a", "uk", f"Перший рядок .\n\n{long}", [])])
+    assert [len(line.split()) for line in lines] == [3, train_uk.PRETRAIN_LINE_WORDS, train_uk.PRETRAIN_LINE_WORDS, 7]
