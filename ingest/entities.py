@@ -37,7 +37,6 @@ from archive_schema.search.analysis import name_key, person_name_key, same_name_
 from archive_schema.search.sync import request_index
 from archive_schema.vocab import StageState
 from nlp import given_names
-from nlp.mentions import PATRONYMIC
 
 import logging
 
@@ -57,8 +56,18 @@ def _words(name: str) -> list[str]:
 
 
 def _name_words(name: str, patronymics: bool = False) -> list[str]:
-    """The patronymics of a personal name, or its other words (initials left out)."""
-    return [w for w in _words(name) if bool(PATRONYMIC.search(w)) == patronymics]
+    """The patronymic of a personal name in the nominative (a list of one word, or none), or its other words
+    (initials left out).
+
+    A patronymic is formed from a given name (``given_names.is_patronymic``: "Іванович" is, "Ярошевич" is not) and
+    follows another word, the given name, not a word that might itself be a patronymic. So a name has at most one:
+    "Андрій Іванович Карпович" and "Карпович Андрій Іванович" are Андрій, son of Іван, surname Карпович, though
+    Карпович is also made from a given name; "Карпович А. І." is a surname with initials."""
+    words = _words(name)
+    for i in range(1, len(words)):
+        if given_names.is_patronymic(words[i]) and not given_names.is_patronymic(words[i - 1]):
+            return [words[i]] if patronymics else words[:i] + words[i + 1:]
+    return [] if patronymics else words
 
 
 def person_key(name: str) -> str:
@@ -445,6 +454,31 @@ def lock_resolution(session: Session) -> None:
     transactions begin with the write lock (``archive_schema.db``)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RESOLUTION_LOCK})
+
+
+def rekey_persons(session: Session) -> int:
+    """Recompute the keys of the machine's person entities, and of registry persons, from their names with the
+    rules of this version; return how many changed. Reprocessing the nlp stage runs it first, so that a person
+    whose key a new rule changes ("Андрій Ярошевич": "Ярошевич" was read as a patronymic) keeps the entity,
+    its id and the decisions about it, and new mentions find it. Entities named by hand keep their keys: the
+    name a person gave is not the name the machine keyed."""
+    from archive_schema.inquiries import RegistryPerson
+
+    lock_resolution(session)
+    changed = 0
+    for entity in session.scalars(select(Entity).where(Entity.kind == "person", Entity.origin == "machine")):
+        key, patronymic = person_key(entity.name)[:500], patronymic_key(entity.name)
+        if key and (key, patronymic) != (entity.key, patronymic_of(entity)):
+            entity.key = key
+            if PATRONYMIC_KEY in (entity.properties or {}) or patronymic:
+                entity.properties = {**(entity.properties or {}), PATRONYMIC_KEY: patronymic}
+            changed += 1
+    for row in session.scalars(select(RegistryPerson)):
+        key = person_key(row.name)[:500]
+        if key and key != row.name_key:
+            row.name_key = key
+            changed += 1
+    return changed
 
 
 # --- people's decisions ----------------------------------------------------------------------------------------

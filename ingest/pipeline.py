@@ -464,6 +464,11 @@ def reprocess(ctx: Context, stage: str, dispatch: Callable[[str], object], *, co
         if item_ids is not None:
             query = query.where(EvidenceItem.id.in_(item_ids))
         items = list(session.scalars(query))
+        if "nlp" in redo:
+            from .entities import rekey_persons
+
+            if changed := rekey_persons(session):  # a new version's name rules: people keep their entities
+                log.info("reprocess: %d person keys recomputed", changed)
         for item in items:
             session.execute(delete(StageRun).where(StageRun.sha256 == item.sha256, StageRun.stage.in_(redo)))
             if item.state != ItemState.needs_ocr.value or stage == "extract":

@@ -63,6 +63,58 @@ def gender(word: str) -> str:
     return found.pop() if len(found) == 1 and "both" not in found else ""
 
 
+def is_given_name(word: str) -> bool:
+    """``word`` is a given name in the nominative, of either gender, or a Latin spelling of one."""
+    word = word.lower().translate(_APOSTROPHES)
+    names = given_names()
+    if _CYRILLIC.search(word):
+        return word in names
+    return any(spelling in names for spelling in _cyrillic_spellings(word))
+
+
+#: the endings of a patronymic in the nominative, and how the father's name ends before each: Іван-ович,
+#: Петр(о)-ович, Сергі(й)-йович, Васил(ь)-ьович, Серге(й)-евич, Юрь(Юрий)-евич, Яков(л)-евич, Іван-івна,
+#: Микола-ївна, Иван-овна, and the short forms Лук(а)-ич, Ілл(я)-іч, Яков/Яків-ич; Latin likewise
+_PATRONYMIC_STEMS = {
+    **dict.fromkeys(("ович", "йович", "ьович", "івна", "ївна", "овна", "ovych", "yovych", "ovich", "ivna", "yivna",
+                     "ovna"), ("", "о", "а", "й", "ь", "o", "a", "i", "y", "ii", "iy")),
+    **dict.fromkeys(("евич", "євич", "евна", "evich", "ievich", "evych", "ievych", "evna"),
+                    ("", "й", "ь", "i", "y", "ii", "iy")),
+    **dict.fromkeys(("ич", "іч", "ich", "ych"), ("", "а", "я", "a", "ia", "ya")),
+    **dict.fromkeys(("ична", "ichna"), ("",)),
+}
+_PATRONYMIC_ENDINGS = sorted(_PATRONYMIC_STEMS, key=len, reverse=True)
+_CLOSED_O = re.compile(r"о(?=[^аеєиіїоуюяь]+$)|o(?=[^aeiouy]+$)")  # Яков/Яків, Федор/Федір, Yakov/Yakiv
+
+
+def _fathers(stem: str, ending: str) -> list[str]:
+    """The given names a patronymic with this stem and ending may be made from."""
+    cyrillic = bool(_CYRILLIC.search(stem))
+    fathers = [stem + tail for tail in _PATRONYMIC_STEMS[ending] if not tail or bool(_CYRILLIC.search(tail)) == cyrillic]
+    if stem.endswith(("ь", "'")):
+        fathers.append(stem[:-1] + "ий")  # Юрьевич: Юрий
+    if stem.endswith(("л", "l")) and ending in ("евич", "евна", "evich", "evna"):
+        fathers.append(stem[:-1])  # Яковлевич: Яков
+    if stem.endswith(("ин", "in")) and ending in ("ична", "ichna"):
+        fathers += [stem[:-2] + "а", stem[:-2] + "я", stem[:-2] + "a", stem[:-2] + "ia"]  # Ильинична: Илья
+    if ending in ("ич", "ich", "ych"):
+        fathers.append(_CLOSED_O.sub("і" if cyrillic else "i", stem))  # Якович: Яків
+    return fathers
+
+
+@lru_cache(maxsize=100_000)
+def is_patronymic(word: str) -> bool:
+    """``word`` (in the nominative) is a patronymic: it ends as one and what comes before the ending is a given name
+    (Іванович, Сергійович, Миколаївна, Сергеевич, Yuriievych, Лукич, Якович). "Ярошевич", "Янукович",
+    "Andrukhovych" end as patronymics and are surnames: no given name "Ярош", "Янук" or "Andrukh" is known. A
+    surname made from a given name ("Карпович", from Карпо) stays ambiguous: the caller reads it by its place in
+    the name."""
+    word = word.lower().translate(_APOSTROPHES)
+    return any(word.endswith(ending) and len(word) >= len(ending) + 2
+               and any(is_given_name(father) for father in _fathers(word[:-len(ending)], ending))
+               for ending in _PATRONYMIC_ENDINGS)
+
+
 def name_gender(words: tuple[str, ...]) -> str:
     """"masc" or "femn" when the words of one personal name, as written, can only be a man's or a woman's name:
     a Cyrillic name by the readings its words agree in (``nlp.morph.name_genders``), so "Олександра Коваленко",

@@ -63,7 +63,8 @@ def test_one_patronymic_in_both_languages_and_scripts(one, other):
 @pytest.mark.parametrize("one, other", [("Миколайович", "Миколаївна"), ("Петрович", "Павлович"),
                                         ("Іванович", "Иосифович")])
 def test_different_patronymics_stay_different(one, other):
-    assert entities.patronymic_key(one) != entities.patronymic_key(other)
+    assert entities.patronymic_key(f"Коваленко Іван {one}") != entities.patronymic_key(f"Коваленко Іван {other}")
+    assert entities.patronymic_key(f"Коваленко Іван {one}") != ""
 
 
 def test_the_patronymic_tells_two_people_of_one_name_apart(archive, tmp_path):
