@@ -31,6 +31,7 @@ from itertools import repeat
 from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
+from archive_schema.inquiries import RegistryPerson
 from archive_schema.models import (PERSON_GENDER, Entity, EntityDecision, EntityName, EvidenceItem, Mention,
                                    MentionPin, Page, StageRun, utcnow)
 from archive_schema.search.analysis import name_key, person_name_key, same_name_key
@@ -73,8 +74,9 @@ def _name_words(name: str, patronymics: bool = False) -> list[str]:
 def person_key(name: str) -> str:
     """Key of a personal name in the nominative: given name and surname keys, sorted; patronymics and initials
     left out, so word order and the presence of a patronymic do not matter; Микола and Николай one name
-    (``person_name_key``)."""
-    return person_name_key(map(name_key, _name_words(name)))
+    (``person_name_key``). At most 500 characters, the width of ``Entity.key`` and ``RegistryPerson.name_key``,
+    so that a key computed again from a stored name equals the stored one."""
+    return person_name_key(map(name_key, _name_words(name)))[:500]
 
 
 def name_gender(name: str) -> str:
@@ -462,19 +464,17 @@ def rekey_persons(session: Session) -> int:
     whose key a new rule changes ("Андрій Ярошевич": "Ярошевич" was read as a patronymic) keeps the entity,
     its id and the decisions about it, and new mentions find it. Entities named by hand keep their keys: the
     name a person gave is not the name the machine keyed."""
-    from archive_schema.inquiries import RegistryPerson
-
     lock_resolution(session)
     changed = 0
     for entity in session.scalars(select(Entity).where(Entity.kind == "person", Entity.origin == "machine")):
-        key, patronymic = person_key(entity.name)[:500], patronymic_key(entity.name)
+        key, patronymic = person_key(entity.name), patronymic_key(entity.name)
         if key and (key, patronymic) != (entity.key, patronymic_of(entity)):
             entity.key = key
             if PATRONYMIC_KEY in (entity.properties or {}) or patronymic:
                 entity.properties = {**(entity.properties or {}), PATRONYMIC_KEY: patronymic}
             changed += 1
     for row in session.scalars(select(RegistryPerson)):
-        key = person_key(row.name)[:500]
+        key = person_key(row.name)
         if key and key != row.name_key:
             row.name_key = key
             changed += 1

@@ -288,7 +288,7 @@ def import_registry(session: Session, path: Path, *, source: str, actor: str = a
 
 def _upsert(session: Session, row: Row, report: ImportReport,
             seen: dict[tuple[str, str, str, dt.date | None], RegistryPerson]) -> None:
-    key, patronymic, gender = person_key(row.name)[:500], patronymic_key(row.name), name_gender(row.name)
+    key, patronymic, gender = person_key(row.name), patronymic_key(row.name), name_gender(row.name)
     person = (seen.get((key, patronymic, gender, row.birth_date))
               or _existing(session, key, patronymic, gender, row, report))
     if person is None:

@@ -53,23 +53,22 @@ def gender(word: str) -> str:
 
     A Latin word is read back into every Cyrillic spelling its romanisation allows, and counts when those that are
     given names agree on the gender."""
-    word = word.lower().translate(_APOSTROPHES)
-    names = given_names()
-    if _CYRILLIC.search(word):
-        found = {names.get(word)}
-    else:
-        found = {names[spelling] for spelling in _cyrillic_spellings(word)}
-    found.discard(None)
+    found = _genders(word)
     return found.pop() if len(found) == 1 and "both" not in found else ""
 
 
 def is_given_name(word: str) -> bool:
     """``word`` is a given name in the nominative, of either gender, or a Latin spelling of one."""
+    return bool(_genders(word))
+
+
+def _genders(word: str) -> set[str]:
+    """The genders ("masc", "femn", "both") of the given names ``word`` is, or (Latin) may romanise."""
     word = word.lower().translate(_APOSTROPHES)
     names = given_names()
     if _CYRILLIC.search(word):
-        return word in names
-    return any(spelling in names for spelling in _cyrillic_spellings(word))
+        return {names[word]} if word in names else set()
+    return {names[spelling] for spelling in _cyrillic_spellings(word)}
 
 
 #: the endings of a patronymic in the nominative, and how the father's name ends before each: Іван-ович,
