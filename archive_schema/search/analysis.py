@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from itertools import repeat
+from itertools import compress, repeat
 from operator import is_not, itemgetter
 
 import pymorphy3
@@ -81,15 +81,14 @@ _english = Stemmer.Stemmer("english")
 _first, _second = itemgetter(0), itemgetter(1)
 _has_words = partial(is_not, None)  # a chunk's part of the key stream (None: the chunk has no words)
 _word_cache: dict[str | None, dict[str, tuple[str, str]]] = {}
-#: per language: a whitespace-separated chunk of text ("Коваленка,") -> its lowercased words'
-#: lemmas (keys) joined by spaces, None for a chunk without words. No word spans whitespace, so a
-#: text's streams are its chunks' joined; chunks with a number sign depend on the next chunk and
-#: are never stored. Chunks follow the words' Zipf curve, so a warm cache answers almost every one.
-_chunk_terms: dict[str | None, dict[str, str | None]] = {}
-_chunk_keys: dict[str | None, dict[str, str | None]] = {}
-#: per language, what function_grams needs to know of a cached chunk's lemma string: FUNCTION (a function
-#: word) or JOINED (several words, one of them a function word: "будь-який" gives "будь який"); absent: neither
-_gram_kinds: dict[str | None, dict[str, int]] = {}
+#: per language: a whitespace-separated chunk of text ("Коваленка,") -> (its lowercased words' lemmas
+#: joined by spaces, their keys joined by spaces, its kind), (None, None, 0) for a chunk without words.
+#: No word spans whitespace, so a text's streams are its chunks' joined; chunks with a number sign
+#: depend on the next chunk and are never stored. Chunks follow the words' Zipf curve, so a warm cache
+#: answers almost every one. One lookup gives all three (each further table costs a probe per chunk).
+#: The kind is what function_grams needs to know: FUNCTION (a function word), JOINED (several words,
+#: one of them a function word: "будь-який" gives "будь який"), else 0.
+_chunk_streams: dict[str | None, dict[str, tuple[str | None, str | None, int]]] = {}
 FUNCTION, JOINED = 1, 2
 MAX_CACHED = 1_000_000  # entries per language and cache: bounded memory on a pathological vocabulary
 
@@ -157,24 +156,25 @@ def analyse_text(text: str, language: str | None = None, *, grams: bool = False)
     if _may_hyphenate(text):
         text = _dehyphenate(text)
     chunks = text.split()
-    terms_of, keys_of = _chunk_terms.get(language), _chunk_keys.get(language)
-    if terms_of is not None:
-        # the indexing hot path: every chunk seen before, joined straight from the caches in C
+    streams_of = _chunk_streams.get(language)
+    if streams_of is not None and chunks:
+        # the indexing hot path: every chunk seen before, joined straight from the cache in C
         try:
-            # a chunk without words stores None: filter(None) drops it by a truth test, no call
-            # (a lemma is never empty; a key may be, "ь", and keeps its place as word-by-word does)
-            parts = list(filter(None, map(terms_of.__getitem__, chunks)))
-            keys = " ".join(filter(_has_words, map(keys_of.__getitem__, chunks)))
+            chunk_terms, chunk_keys, chunk_kinds = zip(*map(streams_of.__getitem__, chunks))
         except KeyError:
             pass  # an unseen chunk: analyse the text word by word, and remember its chunks
         else:
+            # a chunk without words stores None: filter(None) drops it by a truth test, no call
+            # (a lemma is never empty; a key may be, "ь", and keeps its place as word-by-word does)
+            parts = list(filter(None, chunk_terms))
+            keys = " ".join(filter(_has_words, chunk_keys))
             terms = " ".join(parts)
-            if grams:
-                terms += function_grams(parts, _gram_kinds[language])
+            if grams:  # the kinds of the chunks with words, in the order of parts
+                terms += function_grams(parts, bytes(compress(chunk_kinds, chunk_terms)))
             return terms, keys
     terms, keys = _analyse_words_of(text.lower(), language)
     _remember_chunks(chunks, language)
-    return (terms + function_grams(terms.split(" "), _gram_kinds[language]) if grams and terms else terms), keys
+    return (terms + function_grams(terms.split(" ")) if grams and terms else terms), keys
 
 
 _SPACED_BREAK = re.compile(r"-[ \t]+\r?\n")
@@ -200,22 +200,21 @@ def _analyse_words_of(lowered: str, language: str | None) -> tuple[str, str]:
 
 
 def _remember_chunks(chunks: list[str], language: str | None) -> None:
-    terms_of = _chunk_terms.setdefault(language, {})
-    keys_of = _chunk_keys.setdefault(language, {})
-    kinds = _gram_kinds.setdefault(language, _function_kinds())
-    if len(terms_of) > MAX_CACHED:
-        terms_of.clear(), keys_of.clear()
-        kinds.clear(), kinds.update(_function_kinds())
-    for chunk in set(chunks).difference(terms_of):
+    streams_of = _chunk_streams.setdefault(language, {})
+    if len(streams_of) > MAX_CACHED:
+        streams_of.clear()
+    for chunk in set(chunks).difference(streams_of):
         words = WORD_RE.findall(chunk.lower().replace("_", " "))
         if not words:
-            terms_of[chunk] = keys_of[chunk] = None
+            streams_of[chunk] = (None, None, 0)
         elif NUMBER_SIGNS.isdisjoint(words):
             pairs = analyse_words(words, language)  # every word cached by now
-            terms_of[chunk] = " ".join(map(_first, pairs))
-            keys_of[chunk] = " ".join(map(_second, pairs))
-            if len(pairs) > 1 and not function_lemmas().isdisjoint(map(_first, pairs)):
-                kinds[terms_of[chunk]] = JOINED
+            lemmas = list(map(_first, pairs))
+            if len(lemmas) > 1:
+                kind = 0 if function_lemmas().isdisjoint(lemmas) else JOINED
+            else:
+                kind = FUNCTION if lemmas[0] in function_lemmas() else 0
+            streams_of[chunk] = (" ".join(lemmas), " ".join(map(_second, pairs)), kind)
 
 
 def _cyrillic_lang(word: str, hint: str | None) -> list[str]:
@@ -296,22 +295,24 @@ def _function_pairs() -> dict[tuple[str, str], str]:
     return {(a, b): a + GRAM_JOIN + b for a in function_lemmas() for b in function_lemmas()}
 
 
+@lru_cache(maxsize=1)
 def _function_kinds() -> dict[str, int]:
-    """A fresh kind table (see _gram_kinds) knowing only the function words."""
+    """The kind (see _chunk_streams) of each function-word lemma (read only)."""
     return dict.fromkeys(function_lemmas(), FUNCTION)
 
 
-def function_grams(lemmas: list[str], kinds: dict[str, int] | None = None) -> str:
+def function_grams(lemmas: list[str], found: bytes | None = None) -> str:
     """Each two adjacent function-word lemmas as one token ("the+and"), to follow a page's lemma stream.
 
     A phrase of two function words is then one term lookup instead of reading their positions in most
     pages of a language (plan.py): Lucene's common grams, kept to function-word pairs so indexing pays
-    little. lemmas are words, or with kinds (see _gram_kinds) cached chunk strings, which may hold
-    several. Returns "" or the tokens with a leading space; no query word can contain GRAM_JOIN.
+    little. lemmas are words, or with found (each one's kind, see _chunk_streams) cached chunk strings,
+    which may hold several. Returns "" or the tokens with a leading space; no query word can contain
+    GRAM_JOIN.
     """
-    if kinds is None:  # plain words: no joined chunk strings to know
-        kinds = _function_kinds()
-    found = bytes(map(kinds.get, lemmas, repeat(0)))
+    kinds = _function_kinds()
+    if found is None:  # plain words: no joined chunk strings to know
+        found = bytes(map(kinds.get, lemmas, repeat(0)))
     at = found.rfind(JOINED)
     if at >= 0:
         lemmas = list(lemmas)
