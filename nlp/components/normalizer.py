@@ -50,13 +50,18 @@ def precision_table() -> dict[str, dict[str, float]]:
 class Normalizer:
     """Map model labels to ours, drop the rest, and store doc._.svidok_mentions."""
 
-    def __init__(self, lang: str, model_source: str, label_map: dict[str, str], org_names: list[str] = ()):
+    def __init__(self, lang: str, model_source: str, label_map: dict[str, str], org_names: list[str] = (),
+                 period_outside: list[str] = ()):
         self.lang = lang
         self.model_source = model_source
         self.label_map = label_map
         #: lemmatised, lower-case names that are organisations whatever the model says ("евросоюз": the EU is
         #: an organisation in factRuEval, where slovnet calls it a place)
         self.org_names = frozenset(org_names)
+        #: abbreviations ending a LOCATION whose period is the sentence's, not the place's, by the annotation
+        #: convention ("Донецька обл." -> "Donetska obl"): the tokenizer keeps "обл." one token, so the model
+        #: cannot end a span before that period itself
+        self.period_outside = frozenset(word.lower() for word in period_outside)
 
     def __call__(self, doc: Doc) -> Doc:
         info = rule_info(doc)
@@ -76,8 +81,11 @@ class Normalizer:
             # evidence; timelines and case chronologies read only mentions with a value
             normalized, key = self.normalize(entity, label, rule[1] if rule else None)
             confidence = table.get(source, {}).get(label, table["_default"]["any"])
-            mentions.append(Mention(entity.start_char, entity.end_char, label, entity.text, normalized, source,
-                                    confidence, key))
+            end = entity.end_char
+            if label == "LOCATION" and len(entity) > 1 and entity[-1].lower_ in self.period_outside:
+                end -= 1
+            mentions.append(Mention(entity.start_char, end, label, doc.text[entity.start_char:end], normalized,
+                                    source, confidence, key))
         doc._.svidok_mentions = mentions
         return doc
 
@@ -125,8 +133,8 @@ class Normalizer:
     "svidok_normalizer",
     assigns=["doc._.svidok_mentions"],
     requires=["doc.ents"],
-    default_config={"lang": "uk", "model_source": "", "label_map": {}, "org_names": []},
+    default_config={"lang": "uk", "model_source": "", "label_map": {}, "org_names": [], "period_outside": []},
 )
 def make_normalizer(nlp: Language, name: str, lang: str, model_source: str, label_map: dict[str, str],
-                    org_names: list[str]) -> Normalizer:
-    return Normalizer(lang, model_source, label_map, org_names)
+                    org_names: list[str], period_outside: list[str]) -> Normalizer:
+    return Normalizer(lang, model_source, label_map, org_names, period_outside)

@@ -163,3 +163,24 @@ def test_after_a_mountain_lake_or_tract_word_the_name_is_the_place():
     assert _spans(text, [("Сонячна", "PERSON")], feature_names=True) == [
         ("Сонячна", "LOCATION"), ("Тихе", "LOCATION"), ("Сиві Кручі", "LOCATION")]
     assert _spans(text, [("Сонячна", "PERSON")]) == [("Сонячна", "PERSON")]
+
+
+def _mentions(text, ents, **options):
+    from nlp.components.normalizer import Normalizer
+
+    doc = spacy.blank("uk").make_doc(text)
+    doc.ents = [doc.char_span(text.index(s), text.index(s) + len(s), label=label) for s, label in ents]
+    doc = Normalizer("uk", "test", {}, **options)(doc)
+    return [(m.text, m.label, text[m.start:m.end]) for m in doc._.svidok_mentions]
+
+
+def test_a_region_written_obl_ends_before_the_period_as_ner_uk_marks_it():
+    text = "Його вивезли в с. Степове, Донецька обл. Потім — Донецька обл.: Обл. Оленівка."
+    ents = [("Степове", "LOCATION"), ("Донецька обл.", "LOCATION")]
+    assert _mentions(text, ents, period_outside=["обл."]) == [("Степове", "LOCATION", "Степове"),
+                                                               ("Донецька обл", "LOCATION", "Донецька обл")]
+    # off by default (ru and en pipelines); other labels and "обл." alone keep their period
+    assert _mentions(text, ents)[1] == ("Донецька обл.", "LOCATION", "Донецька обл.")
+    assert _mentions(text, [("Донецька обл.", "ORG")], period_outside=["обл."]) == [
+        ("Донецька обл.", "ORG", "Донецька обл.")]
+    assert _mentions(text, [("Обл.", "LOCATION")], period_outside=["обл."]) == [("Обл.", "LOCATION", "Обл.")]
