@@ -58,9 +58,9 @@ class Normalizer:
         #: lemmatised, lower-case names that are organisations whatever the model says ("евросоюз": the EU is
         #: an organisation in factRuEval, where slovnet calls it a place)
         self.org_names = frozenset(org_names)
-        #: abbreviations ending a LOCATION whose period is the sentence's, not the place's, by the annotation
-        #: convention ("Донецька обл." -> "Donetska obl"): the tokenizer keeps "обл." one token, so the model
-        #: cannot end a span before that period itself
+        #: abbreviations whose period a LOCATION ending in them leaves out, as the annotators mostly did
+        #: ("Донецька обл." -> the mention "Донецька обл"): the tokenizer keeps "обл." one token, so the model
+        #: cannot end a span before that period itself. Offsets and text change; normalized and key do not
         self.period_outside = frozenset(word.lower() for word in period_outside)
 
     def __call__(self, doc: Doc) -> Doc:
