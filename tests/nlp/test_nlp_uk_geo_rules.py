@@ -1,18 +1,24 @@
 """Ukrainian span rules of svidok_uk_spans that need no model: geographical names, capitalised common nouns,
-places after an institution (fictional sentences only)."""
+places after an institution; and the normaliser's span end after "обл." (fictional sentences only)."""
 
 from __future__ import annotations
 
 import spacy
 
+from nlp.components.normalizer import Normalizer
 from nlp.components.uk_spans import UkrainianSpans
 from nlp.gazetteer import geo_names_pattern
 
 
-def _spans(text, ents, **options):
+def _doc(text, ents):
+    """A blank Ukrainian doc with the given (text, label) entities, each at its first occurrence."""
     doc = spacy.blank("uk").make_doc(text)
     doc.ents = [doc.char_span(text.index(s), text.index(s) + len(s), label=label) for s, label in ents]
-    doc = UkrainianSpans(streets=True, institutions=True, **options)(doc)
+    return doc
+
+
+def _spans(text, ents, **options):
+    doc = UkrainianSpans(streets=True, institutions=True, **options)(_doc(text, ents))
     return [(e.text, e.label_) for e in doc.ents]
 
 
@@ -166,11 +172,7 @@ def test_after_a_mountain_lake_or_tract_word_the_name_is_the_place():
 
 
 def _mentions(text, ents, **options):
-    from nlp.components.normalizer import Normalizer
-
-    doc = spacy.blank("uk").make_doc(text)
-    doc.ents = [doc.char_span(text.index(s), text.index(s) + len(s), label=label) for s, label in ents]
-    doc = Normalizer("uk", "test", {}, **options)(doc)
+    doc = Normalizer("uk", "test", {}, **options)(_doc(text, ents))
     return [(m.text, m.label, text[m.start:m.end]) for m in doc._.svidok_mentions]
 
 
