@@ -18,10 +18,10 @@ import os
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from itertools import compress, repeat
+from itertools import repeat
 from operator import is_not, itemgetter
 
 import pymorphy3
@@ -82,14 +82,16 @@ _first, _second = itemgetter(0), itemgetter(1)
 _has_words = partial(is_not, None)  # a chunk's part of the key stream (None: the chunk has no words)
 _word_cache: dict[str | None, dict[str, tuple[str, str]]] = {}
 #: per language: a whitespace-separated chunk of text ("Коваленка,") -> (its lowercased words' lemmas
-#: joined by spaces, their keys joined by spaces, its kind), (None, None, 0) for a chunk without words.
-#: No word spans whitespace, so a text's streams are its chunks' joined; chunks with a number sign
-#: depend on the next chunk and are never stored. Chunks follow the words' Zipf curve, so a warm cache
-#: answers almost every one. One lookup gives all three (each further table costs a probe per chunk).
-#: The kind is what function_grams needs to know: FUNCTION (a function word), JOINED (several words,
-#: one of them a function word: "будь-який" gives "будь який"), else 0.
+#: joined by spaces, their keys joined by spaces, its kind), (None, None, NO_WORDS) for a chunk without
+#: words. No word spans whitespace, so a text's streams are its chunks' joined; chunks with a number
+#: sign depend on the next chunk and are never stored. Chunks follow the words' Zipf curve, so a warm
+#: cache answers almost every one. One lookup gives all three (each further table costs a probe per
+#: chunk). The kind is what function_grams needs to know: FUNCTION (a function word), JOINED (several
+#: words, one of them a function word: "будь-який" gives "будь який"), else 0; and NO_WORDS, which
+#: lets a text whose every chunk has words skip filtering them out (most pages: no chunk lacks words).
 _chunk_streams: dict[str | None, dict[str, tuple[str | None, str | None, int]]] = {}
-FUNCTION, JOINED = 1, 2
+FUNCTION, JOINED, NO_WORDS = 1, 2, 3
+_NO_WORDS = bytes([NO_WORDS])
 MAX_CACHED = 1_000_000  # entries per language and cache: bounded memory on a pathological vocabulary
 
 
@@ -164,14 +166,18 @@ def analyse_text(text: str, language: str | None = None, *, grams: bool = False)
         except KeyError:
             pass  # an unseen chunk: analyse the text word by word, and remember its chunks
         else:
-            # a chunk without words stores None: filter(None) drops it by a truth test, no call
-            # (a lemma is never empty; a key may be, "ь", and keeps its place as word-by-word does)
-            parts = list(filter(None, chunk_terms))
-            keys = " ".join(filter(_has_words, chunk_keys))
-            terms = " ".join(parts)
-            if grams:  # the kinds of the chunks with words, in the order of parts
-                terms += function_grams(parts, bytes(compress(chunk_kinds, chunk_terms)))
-            return terms, keys
+            kinds = bytes(chunk_kinds)
+            if _NO_WORDS in kinds:
+                # a chunk without words stores None: filter(None) drops it by a truth test, no
+                # call (a lemma is never empty; a key may be, "ь", and keeps its place as
+                # word-by-word does), and the kinds are those of the chunks with words
+                chunk_terms = tuple(filter(None, chunk_terms))
+                chunk_keys = filter(_has_words, chunk_keys)
+                kinds = kinds.replace(_NO_WORDS, b"")
+            terms = " ".join(chunk_terms)
+            if grams:
+                terms += function_grams(chunk_terms, kinds)
+            return terms, " ".join(chunk_keys)
     terms, keys = _analyse_words_of(text.lower(), language)
     _remember_chunks(chunks, language)
     return (terms + function_grams(terms.split(" ")) if grams and terms else terms), keys
@@ -206,7 +212,7 @@ def _remember_chunks(chunks: list[str], language: str | None) -> None:
     for chunk in set(chunks).difference(streams_of):
         words = WORD_RE.findall(chunk.lower().replace("_", " "))
         if not words:
-            streams_of[chunk] = (None, None, 0)
+            streams_of[chunk] = (None, None, NO_WORDS)
         elif NUMBER_SIGNS.isdisjoint(words):
             pairs = analyse_words(words, language)  # every word cached by now
             lemmas = list(map(_first, pairs))
@@ -301,7 +307,7 @@ def _function_kinds() -> dict[str, int]:
     return dict.fromkeys(function_lemmas(), FUNCTION)
 
 
-def function_grams(lemmas: list[str], found: bytes | None = None) -> str:
+def function_grams(lemmas: Sequence[str], found: bytes | None = None) -> str:
     """Each two adjacent function-word lemmas as one token ("the+and"), to follow a page's lemma stream.
 
     A phrase of two function words is then one term lookup instead of reading their positions in most
