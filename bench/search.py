@@ -17,6 +17,8 @@ import statistics
 import sys
 import tempfile
 import time
+from array import array
+from collections.abc import Iterator
 from datetime import date, timedelta
 from itertools import islice
 from pathlib import Path
@@ -41,6 +43,7 @@ TRANSLIT = {"Коваленко": "Kovalenko", "Петренко": "Petrenko", "
             "Бондаренко": "Bondarenko", "Мельник": "Melnyk", "Ковальчук": "Kovalchuk",
             "Савченко": "Savchenko", "Щербина": "Shcherbyna", "Гнатюк": "Hnatiuk"}
 LANGS = ("uk", "ru", "en")
+START = date(2022, 2, 24)
 
 
 def vocabulary(lang: str, size: int, rng: random.Random) -> list[str]:
@@ -64,31 +67,68 @@ def surname_forms(name: str) -> list[str]:
     return [name, name + "а", name + "ові", name + "ом"]
 
 
-def corpus(pages: int, seed: int = 7):
+def corpus(pages: int, seed: int = 7) -> Iterator[PageDoc]:
     """Deterministic synthetic pages: Zipf vocabulary per language plus surnames as entities."""
+    return (page_doc(*spec) for spec in _page_specs(pages, seed))
+
+
+def _page_specs(pages: int, seed: int) -> Iterator[tuple[int, str, int, int]]:
+    """(number, text, surname index, day) of each page: all a page holds that its number does not give."""
     rng = random.Random(seed)
     np_rng = np.random.default_rng(seed)
     vocab = {lang: vocabulary(lang, 30_000, rng) for lang in LANGS}
     weights = 1 / np.arange(1, 30_001) ** 1.07
     cumulative = np.cumsum(weights) / weights.sum()
-    start = date(2022, 2, 24)
     for i in range(pages):
-        lang = LANGS[i % 3]
-        words_for = vocab[lang]
+        words_for = vocab[LANGS[i % 3]]
         n = int(np_rng.integers(120, 280))
         picks = np.searchsorted(cumulative, np_rng.random(n))
         words = [words_for[j] for j in picks]
-        stem = SURNAMES[int(np_rng.integers(0, len(SURNAMES)))]
-        name = rng.choice(surname_forms(stem))
+        stem = int(np_rng.integers(0, len(SURNAMES)))
+        name = rng.choice(surname_forms(SURNAMES[stem]))
         words.insert(int(np_rng.integers(0, n)), name)
-        day = start + timedelta(days=int(np_rng.integers(0, 900)))
-        yield PageDoc(
-            page_id=f"p{i}", item_id=f"i{i // 8}", page_number=i % 8 + 1, text=" ".join(words),
-            title=f"Item {i // 8}", collection=f"c{i % 20}", doc_type=("testimony", "letter", "list")[i % 3],
-            language=lang, date_start=day, date_end=day,
-            classification=("public", "confidential")[i % 4 == 0],
-            entities=(EntityRef(f"per-{stem}", "person", stem),),
-        )
+        yield i, " ".join(words), stem, int(np_rng.integers(0, 900))
+
+
+def page_doc(i: int, text: str, stem: int, day: int) -> PageDoc:
+    surname, when = SURNAMES[stem], START + timedelta(days=day)
+    return PageDoc(
+        page_id=f"p{i}", item_id=f"i{i // 8}", page_number=i % 8 + 1, text=text,
+        title=f"Item {i // 8}", collection=f"c{i % 20}", doc_type=("testimony", "letter", "list")[i % 3],
+        language=LANGS[i % 3], date_start=when, date_end=when,
+        classification=("public", "confidential")[i % 4 == 0],
+        entities=(EntityRef(f"per-{surname}", "person", surname),),
+    )
+
+
+class PackedCorpus:
+    """A corpus held as one UTF-8 buffer and three number arrays, whose PageDocs are made as they are read.
+
+    A rebuild from SQL (sync.reindex) streams its pages and holds none of them. Held as a million PageDoc
+    objects (as this benchmark did before 2026-12-03, and still does with --held-pages), they made glibc's
+    malloc slower for every page after them: 150,000 pages fed at 4,945 pages/s with the rest of the million
+    held, against 7,021 with it freed, same code, same hour; perf put _int_malloc at 28 % and 10 % of the
+    feeding thread's samples. A page read here costs its decoding and a PageDoc, as a streamed rebuild pays
+    for each row it reads.
+    """
+
+    def __init__(self, pages: int, seed: int = 7):
+        self.texts, self.ends = bytearray(), array("Q")
+        self.stems, self.days = array("B"), array("H")
+        for i, text, stem, day in _page_specs(pages, seed):
+            self.texts += text.encode()
+            self.ends.append(len(self.texts))
+            self.stems.append(stem)
+            self.days.append(day)
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __iter__(self) -> Iterator[PageDoc]:
+        view, start = memoryview(self.texts), 0
+        for i, (end, stem, day) in enumerate(zip(self.ends, self.stems, self.days)):
+            yield page_doc(i, str(view[start:end], "utf-8"), stem, day)
+            start = end
 
 
 def query_mix(rng: random.Random) -> dict[str, list[Query]]:
@@ -114,11 +154,13 @@ def _typo(word: str, rng: random.Random) -> str:
     return word[:i] + word[i + 1] + word[i] + word[i + 2:]
 
 
-def run(backend, pages: int, label: str, directory: Path | None) -> None:
-    docs = list(corpus(pages))  # generated first, so the figure is analysis + indexing only
-    print(f"\n{label}, host before indexing: {describe()}", flush=True)
-    # a rebuild from SQL streams its pages; held here, a million of them would make every full
-    # pass of the cyclic garbage collector during indexing walk them all
+def run(backend, pages: int, label: str, directory: Path | None, *, held: bool = False) -> None:
+    # generated first, so the figure is analysis + indexing only
+    docs = list(corpus(pages)) if held else PackedCorpus(pages)
+    print(f"\n{label}, host before indexing: {describe()}"
+          + (" (pages held as PageDoc objects)" if held else ""), flush=True)
+    # held pages: a rebuild from SQL streams its pages; held here, a million of them would make every
+    # full pass of the cyclic garbage collector during indexing walk them all
     gc.freeze()
     started = time.perf_counter()
     written = backend.rebuild(docs)
@@ -159,6 +201,8 @@ def main() -> None:
     parser.add_argument("--es-pages", type=int, default=100_000)
     parser.add_argument("--no-elasticsearch", action="store_true")
     parser.add_argument("--no-embedded", action="store_true")
+    parser.add_argument("--held-pages", action="store_true",
+                        help="hold the corpus as PageDoc objects, as before 2026-12-03 (slower: see PackedCorpus)")
     parser.add_argument("--writer-threads", type=int, default=None,
                         help="tantivy indexing threads (default: the backend's choice; 0: tantivy's own)")
     args = parser.parse_args()
@@ -166,7 +210,7 @@ def main() -> None:
         if not args.no_embedded:
             options = {} if args.writer_threads is None else {"writer_threads": args.writer_threads}
             backend = open_search(None, Path(tmp), **options)
-            run(backend, args.pages, "embedded (tantivy)", Path(tmp) / "index")
+            run(backend, args.pages, "embedded (tantivy)", Path(tmp) / "index", held=args.held_pages)
             backend.close()
         if not args.no_elasticsearch:
             from osmem_server import OsmemServer
@@ -176,7 +220,8 @@ def main() -> None:
             with OsmemServer.start(addr="127.0.0.1:0", japanese=False) as server:
                 backend = open_search(server.url, Path(tmp), node_class=PlainJsonNode,
                                       request_timeout=120)
-                run(backend, args.es_pages, "elasticsearch API (osmem-server, in memory)", None)
+                run(backend, args.es_pages, "elasticsearch API (osmem-server, in memory)", None,
+                    held=args.held_pages)
                 backend.close()
 
 
