@@ -84,6 +84,24 @@ def audit_rows(env) -> list[tuple]:
         database.dispose()
 
 
+def analysed_tables(env) -> set[str]:
+    """The tables the database's query planner has statistics for (ANALYZE has run on them)."""
+    from sqlalchemy import create_engine, text
+
+    from archive_schema.settings import Settings
+
+    url = Settings.from_env(env).database_url
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            if url.startswith("sqlite"):
+                return set(conn.execute(text("SELECT tbl FROM sqlite_stat1")).scalars())
+            return set(conn.execute(text("SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL "
+                                         "OR last_autoanalyze IS NOT NULL")).scalars())
+    finally:
+        engine.dispose()
+
+
 @contextlib.contextmanager
 def database_url(kind: str):
     if kind == "sqlite":
@@ -143,6 +161,8 @@ def test_round_trip_gives_identical_search_results_and_audit_chain(archive, requ
         assert [a[1] for a in after[len(source_audit):]] == ["backup.restore"]
         verified = svidok(target, "audit", "verify")
         assert verified.exit_code == 0, verified.output
+        # the loaded rows have planner statistics before anything reads them
+        assert {"page", "evidence_item"} <= analysed_tables(target)
         # originals read back byte for byte through the restored store (encrypted blobs, the configured key)
         from archive_schema.blobs import open_blobs
         from archive_schema.settings import Settings
