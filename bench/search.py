@@ -2,10 +2,17 @@
 
     .venv/bin/python bench/search.py                       # 100k pages, embedded + Elasticsearch (osmem)
     .venv/bin/python bench/search.py --pages 1000000 --no-elasticsearch
+    .venv/bin/python bench/search.py --pages 100000 --no-elasticsearch --from-postgresql
 
 Prints indexing pages/s, index size on disk and p50/p95/p99 latency per query kind (term, phrase,
 fuzzy, filtered+faceted, cross-script). Vocabulary: inflected forms from the pymorphy3 uk/ru
 dictionaries, a fixed English word list, and generated surnames/places in their case forms.
+
+By default the index is built by the backend's rebuild from pages held in memory: analysis and indexing
+only. With --from-postgresql the pages are first stored in a fresh PostgreSQL database (items of 8 pages,
+encrypted page text, a person mentioned on each page, as ingest leaves them) and the index is built as
+`svidok reindex` builds it (sync.reindex): reading SQL included. Only indexing is timed then: items of one
+language with their first page's metadata make another corpus for the query mix.
 """
 from __future__ import annotations
 
@@ -13,12 +20,14 @@ import argparse
 import gc
 import os
 import random
+import secrets
 import statistics
 import sys
 import tempfile
 import time
 from array import array
 from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import date, timedelta
 from itertools import islice
 from pathlib import Path
@@ -29,6 +38,7 @@ import pymorphy3
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from archive_schema.search import Access, EntityRef, PageDoc, Query, open_search  # noqa: E402
+from archive_schema.search.sync import reindex  # noqa: E402
 from bench.machine import describe  # noqa: E402
 
 ENGLISH = ("the of and to in was were he she they detained by soldiers at checkpoint taken prison "
@@ -131,6 +141,70 @@ class PackedCorpus:
             start = end
 
 
+PG_ADMIN = os.environ.get("SVIDOK_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@contextmanager
+def postgresql_archive(pages: int, home: Path) -> Iterator[object]:
+    """A fresh PostgreSQL database holding the corpus as ingest would (dropped afterwards): its Database."""
+    from sqlalchemy import create_engine, insert, text
+
+    from archive_schema.db import connect
+    from archive_schema.models import Collection, Entity, EntityName, EvidenceItem, Mention, Page
+    from archive_schema.settings import Settings
+
+    name = f"svidok_bench_{secrets.token_hex(4)}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    db = None
+    try:
+        settings = Settings.from_env({"SVIDOK_HOME": str(home),
+                                      "SVIDOK_DATABASE_URL": PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"})
+        db = connect(settings, upgrade=True)
+        started = time.perf_counter()
+        with db.sessions.begin() as session:
+            session.execute(insert(Collection), [{"id": f"c{k}", "name": f"c{k}"} for k in range(20)])
+            session.execute(insert(Entity), [{"id": f"per-{n}", "kind": "person", "name": n, "key": n}
+                                             for n in SURNAMES])
+            session.execute(insert(EntityName), [{"entity_id": f"per-{n}", "name": form, "key": n}
+                                                 for n in SURNAMES for form in surname_forms(n)])
+        rows: dict[type, list[dict]] = {EvidenceItem: [], Page: [], Mention: []}
+        for i, text_, stem, day in _page_specs(pages, 7):
+            # an item is 8 pages of one language (analysis as for the generated corpus), its metadata its
+            # first page's
+            doc, lang, j = page_doc(i, text_, stem, day), i % 3, i // 3
+            item_id, number = f"i{lang}-{j // 8}", j % 8 + 1
+            if number == 1:
+                rows[EvidenceItem].append({
+                    "id": item_id, "sha256": f"{i:064x}", "filename": f"{item_id}.pdf", "size": len(text_),
+                    "page_count": min(8, len(range(lang, pages, 3)) - j), "languages": [doc.language],
+                    "doc_type": doc.doc_type, "title": doc.title, "doc_date_start": doc.date_start,
+                    "doc_date_end": doc.date_end, "collection_id": doc.collection,
+                    "classification": doc.classification, "state": "processed"})
+            rows[Page].append({"id": doc.page_id, "item_id": item_id, "number": number, "text": text_})
+            rows[Mention].append({"item_id": item_id, "page_id": doc.page_id, "page_number": number, "start": 0,
+                                  "end": 1, "label": "PERSON", "text": SURNAMES[stem], "source": "bench",
+                                  "confidence": 1.0, "entity_id": doc.entities[0].id})
+            if len(rows[Page]) >= 8_000 or i == pages - 1:
+                with db.sessions.begin() as session:
+                    for model, batch in rows.items():
+                        if batch:
+                            session.execute(insert(model), batch)
+                        batch.clear()
+        with db.engine.begin() as conn:  # as a database in use has, and svidok restore makes before reindexing
+            conn.execute(text("ANALYZE"))
+        print(f"{pages:,} pages stored in PostgreSQL and analysed in {time.perf_counter() - started:.0f} s",
+              flush=True)
+        yield db
+    finally:
+        if db is not None:
+            db.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def query_mix(rng: random.Random) -> dict[str, list[Query]]:
     everything = Access.everything()
     uk, en = vocabulary("uk", 30_000, random.Random(7)), ENGLISH
@@ -154,16 +228,19 @@ def _typo(word: str, rng: random.Random) -> str:
     return word[:i] + word[i + 1] + word[i] + word[i + 2:]
 
 
-def run(backend, pages: int, label: str, directory: Path | None, *, held: bool = False) -> None:
-    # generated first, so the figure is analysis + indexing only
-    docs = list(corpus(pages)) if held else PackedCorpus(pages)
-    print(f"\n{label}, host before indexing: {describe()}"
-          + (" (pages held as PageDoc objects)" if held else ""), flush=True)
+def run(backend, pages: int, label: str, directory: Path | None, *, held: bool = False,
+        db=None) -> None:
+    """Index the corpus (from db with sync.reindex when given, else the corpus generated first, so the
+    figure is analysis + indexing only), then time the query mix."""
+    docs = None if db is not None else list(corpus(pages)) if held else PackedCorpus(pages)
+    source = (" (from PostgreSQL, as svidok reindex)" if db is not None
+              else " (pages held as PageDoc objects)" if held else "")
+    print(f"\n{label}, host before indexing: {describe()}{source}", flush=True)
     # held pages: a rebuild from SQL streams its pages; held here, a million of them would make every
     # full pass of the cyclic garbage collector during indexing walk them all
     gc.freeze()
     started = time.perf_counter()
-    written = backend.rebuild(docs)
+    written = reindex(db, backend) if db is not None else backend.rebuild(docs)
     backend.refresh()
     elapsed = time.perf_counter() - started
     # a search server does not hold the corpus: millions of live objects would make the cyclic
@@ -174,6 +251,9 @@ def run(backend, pages: int, label: str, directory: Path | None, *, held: bool =
     size = sum(f.stat().st_size for f in directory.rglob("*") if f.is_file()) if directory else None
     print(f"\n== {label}: {written:,} pages indexed in {elapsed:.1f} s = {written / elapsed:,.0f} pages/s"
           + (f", index {size / 1e6:,.0f} MB on disk" if size else "") + _load())
+    if db is not None:  # items of one language: another corpus for the query mix than the other runs'
+        print(f"{label}, host after indexing: {describe()} (queries are timed without --from-postgresql)")
+        return
     rng = random.Random(11)
     for kind, queries in query_mix(rng).items():
         for q in queries[:5]:
@@ -203,6 +283,9 @@ def main() -> None:
     parser.add_argument("--no-embedded", action="store_true")
     parser.add_argument("--held-pages", action="store_true",
                         help="hold the corpus as PageDoc objects, as before 2026-12-03 (slower: see PackedCorpus)")
+    parser.add_argument("--from-postgresql", action="store_true",
+                        help="store the pages in a fresh PostgreSQL database first and index them as svidok "
+                             "reindex does (admin URL: $SVIDOK_TEST_POSTGRES, default local postgres)")
     parser.add_argument("--writer-threads", type=int, default=None,
                         help="tantivy indexing threads (default: the backend's choice; 0: tantivy's own)")
     args = parser.parse_args()
@@ -210,7 +293,9 @@ def main() -> None:
         if not args.no_embedded:
             options = {} if args.writer_threads is None else {"writer_threads": args.writer_threads}
             backend = open_search(None, Path(tmp), **options)
-            run(backend, args.pages, "embedded (tantivy)", Path(tmp) / "index", held=args.held_pages)
+            with (postgresql_archive(args.pages, Path(tmp) / "home") if args.from_postgresql
+                  else nullcontext()) as db:
+                run(backend, args.pages, "embedded (tantivy)", Path(tmp) / "index", held=args.held_pages, db=db)
             backend.close()
         if not args.no_elasticsearch:
             from osmem_server import OsmemServer
@@ -220,8 +305,10 @@ def main() -> None:
             with OsmemServer.start(addr="127.0.0.1:0", japanese=False) as server:
                 backend = open_search(server.url, Path(tmp), node_class=PlainJsonNode,
                                       request_timeout=120)
-                run(backend, args.es_pages, "elasticsearch API (osmem-server, in memory)", None,
-                    held=args.held_pages)
+                with (postgresql_archive(args.es_pages, Path(tmp) / "home-es") if args.from_postgresql
+                      else nullcontext()) as db:
+                    run(backend, args.es_pages, "elasticsearch API (osmem-server, in memory)", None,
+                        held=args.held_pages, db=db)
                 backend.close()
 
 
