@@ -218,7 +218,6 @@ def _mib(n: int) -> str:
 # --- scale-out: N worker processes on the Redis broker ----------------------------------------------------------
 
 REDIS_DB = 12  # the tests use 7 and 11
-PG_ADMIN = os.environ.get("SVIDOK_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 FINAL_STATES = ("processed", "failed", "needs_ocr")
 
 
@@ -259,21 +258,9 @@ def _fresh_database(kind: str, home: Path):
     """(database URL, function dropping it afterwards)."""
     if kind == "sqlite":
         return f"sqlite:///{home / 'svidok.db'}", lambda: None
-    import secrets
+    from bench.postgres import fresh_database
 
-    from sqlalchemy import create_engine, text
-
-    name = f"svidok_bench_{secrets.token_hex(4)}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", drop
+    return fresh_database()
 
 
 def run_workers(n: int, corpus: Path, warmup: Path, work: Path, args: argparse.Namespace) -> dict:

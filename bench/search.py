@@ -20,7 +20,6 @@ import argparse
 import gc
 import os
 import random
-import secrets
 import statistics
 import sys
 import tempfile
@@ -131,9 +130,6 @@ class PackedCorpus:
             self.stems.append(stem)
             self.days.append(day)
 
-    def __len__(self) -> int:
-        return len(self.ends)
-
     def __iter__(self) -> Iterator[PageDoc]:
         view, start = memoryview(self.texts), 0
         for i, (end, stem, day) in enumerate(zip(self.ends, self.stems, self.days)):
@@ -141,26 +137,20 @@ class PackedCorpus:
             start = end
 
 
-PG_ADMIN = os.environ.get("SVIDOK_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-
-
 @contextmanager
 def postgresql_archive(pages: int, home: Path) -> Iterator[object]:
     """A fresh PostgreSQL database holding the corpus as ingest would (dropped afterwards): its Database."""
-    from sqlalchemy import create_engine, insert, text
+    from sqlalchemy import insert, text
 
     from archive_schema.db import connect
     from archive_schema.models import Collection, Entity, EntityName, EvidenceItem, Mention, Page
     from archive_schema.settings import Settings
+    from bench.postgres import fresh_database
 
-    name = f"svidok_bench_{secrets.token_hex(4)}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url, drop = fresh_database()
     db = None
     try:
-        settings = Settings.from_env({"SVIDOK_HOME": str(home),
-                                      "SVIDOK_DATABASE_URL": PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"})
+        settings = Settings.from_env({"SVIDOK_HOME": str(home), "SVIDOK_DATABASE_URL": url})
         db = connect(settings, upgrade=True)
         started = time.perf_counter()
         with db.sessions.begin() as session:
@@ -200,9 +190,7 @@ def postgresql_archive(pages: int, home: Path) -> Iterator[object]:
     finally:
         if db is not None:
             db.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop()
 
 
 def query_mix(rng: random.Random) -> dict[str, list[Query]]:

@@ -83,6 +83,7 @@ def _docs_for(session: Session, rows: list) -> Iterator[PageDoc]:
                                .where(Mention.item_id.in_(ids)).distinct()).all()
     aliases: dict[str, list[str]] = {}
     if on_pages:
+        # by subquery, not the ids in on_pages: a group's entities may outnumber the parameters a statement takes
         named = select(Mention.entity_id).where(Mention.item_id.in_(ids))
         for entity_id, alias in session.execute(select(EntityName.entity_id, EntityName.name)
                                                 .where(EntityName.entity_id.in_(named)).order_by(EntityName.name)):
